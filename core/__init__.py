@@ -1,0 +1,1 @@
+"""Red Property campaign dashboard: all logic, no Streamlit."""
