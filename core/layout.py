@@ -31,6 +31,7 @@ class Sheet:
     columns: tuple[Column, ...]
     required: bool
     key_columns: tuple[str, ...] = ()  # unique within a town
+    required_columns: tuple[str, ...] = ()  # the sheet is refused without these headers
     min_header_matches: int = 2  # headers that must match for a row to count as the header
     description: str = ""
 
@@ -56,6 +57,8 @@ COMPOUNDS = Sheet(
     aliases=("小区", "小区情况", "住宅小区", "住宅小区台账", "小区明细", "业委会台账", "小区业委会"),
     required=True,
     key_columns=("community", "compound"),
+    required_columns=("community", "compound", "has_committee", "committee_members",
+                      "committee_party_members", "committee_party_org"),
     min_header_matches=3,
     description="每个住宅小区一行。",
     columns=(
@@ -106,6 +109,7 @@ COMMUNITIES = Sheet(
     aliases=("社区", "社区情况", "环物委台账", "环物委", "社区环物委", "环物委情况", "社区明细"),
     required=True,
     key_columns=("community",),
+    required_columns=("community", "has_epmc", "epmc_members", "epmc_party_members"),
     min_header_matches=3,
     description="每个社区一行。",
     columns=(
@@ -141,6 +145,7 @@ BRANDS = Sheet(
     aliases=("品牌", "红色物业示范品牌", "示范品牌台账", "红色物业品牌"),
     required=False,
     key_columns=("name",),
+    required_columns=("name", "level", "recognized"),
     description="每个红色物业示范品牌一行。",
     columns=(
         TOWN,
@@ -160,6 +165,7 @@ EPMC_MEMBERS = Sheet(
     name="环物委成员",
     aliases=("环物委成员名单", "成员名单", "环物委名单"),
     required=False,
+    required_columns=("community", "name"),
     description="每名环物委成员一行；填写后将与社区台账的人数核对。",
     columns=(
         TOWN,

@@ -1,0 +1,418 @@
+"""A town workbook → canonical tables per town and report date, plus every problem found.
+
+`read_workbook` never stops at the first problem: it reads every sheet and row it can and
+reports all errors and warnings together, each with sheet, Excel row and column header.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from core import gate, sheets
+from core.cells import PARSERS, is_blank, parse_choice, parse_date, parse_text
+from core.config import Campaign
+from core.issues import Issue, IssueList
+from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, LEDGERS, Column, normalize_label
+from core.reader import UnreadableWorkbook, read_sheets
+
+TOWN_SUFFIXES = ("街道办事处", "办事处", "街道办", "街道", "镇人民政府", "镇政府", "镇")
+PANDAS_DTYPES = {"text": "object", "choice": "object", "yesno": "boolean", "int": "Int64", "date": "object"}
+
+
+@dataclass
+class Report:
+    """The canonical rows of one town for one report date."""
+    town: str
+    report_date: dt.date
+    tables: dict[str, pd.DataFrame]  # ledger key → rows (one column per layout code + source_row)
+
+    @property
+    def compound_count(self) -> int:
+        return len(self.tables["compounds"])
+
+    @property
+    def community_count(self) -> int:
+        return len(self.tables["communities"])
+
+
+@dataclass
+class ParsedWorkbook:
+    file_name: str
+    sha256: str
+    size_bytes: int
+    issues: IssueList
+    reports: list[Report] = field(default_factory=list)
+    filled_by: str | None = None
+    phone: str | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return self.issues.errors
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return self.issues.warnings
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def resolve_town(name: str | None, campaign: Campaign) -> str | None:
+    """The configured town a clerk's spelling means ("般阳路", "昆仑镇人民政府" …), else None."""
+    if not name:
+        return None
+    key = normalize_label(name)
+    for town in campaign.towns:
+        if normalize_label(town) == key:
+            return town
+    stem = next((key[: -len(s)] for s in TOWN_SUFFIXES if key.endswith(s) and len(key) > len(s)), key)
+    matches = [t for t in campaign.towns
+               if next((normalize_label(t)[: -len(s)] for s in TOWN_SUFFIXES
+                        if normalize_label(t).endswith(s)), normalize_label(t)) == stem]
+    return matches[0] if len(matches) == 1 else None
+
+
+# ---------------------------------------------------------------- report metadata
+
+def _report_meta(raw_sheets, ledgers, campaign, town, report_date, issues):
+    """(default town, report date, filled_by, phone) from 基本信息, the title rows, then the caller."""
+    info = sheets.info_fields(raw_sheets)
+    title = sheets.title_fields(ledgers)
+    default_town = None
+    if "town" in info:
+        value, sheet, row = info["town"]
+        default_town = resolve_town(parse_text(value)[0], campaign)
+        if default_town is None:
+            issues.error("unknown_town", f"镇（街道）“{value}”不是本区的镇（街道）；请填写：{'、'.join(campaign.towns)}。",
+                         sheet, row, "镇（街道）")
+    elif "town" in title:
+        default_town = resolve_town(title["town"][0], campaign)
+    if default_town is None and town and "town" not in info:
+        default_town = resolve_town(town, campaign)
+        if default_town is None:
+            issues.error("unknown_town", f"指定的镇（街道）“{town}”不是本区的镇（街道）；可选：{'、'.join(campaign.towns)}。")
+
+    date = None
+    source = info.get("report_date") or title.get("report_date")
+    if source:
+        value, sheet, row = source
+        date, problem = parse_date(value)
+        if problem:
+            issues.error("bad_report_date", f"报送日期{problem}。", sheet, row, "报送日期")
+    elif report_date:
+        date = report_date
+    else:
+        issues.error("missing_report_date",
+                     "工作簿中没有报送日期：请在“基本信息”表填写“报送日期”（如 2021-11-30），或在上传时选择报送日期。")
+    if date and date.year != campaign.year:
+        issues.warning("report_date_outside_year",
+                       f"报送日期 {date.isoformat()} 不在本次活动年度（{campaign.year}年）内，请确认是否填错。",
+                       *(source[1:] if source else (None, None)), "报送日期" if source else None)
+    filled_by = parse_text(info["filled_by"][0])[0] if "filled_by" in info else None
+    phone = parse_text(info["phone"][0])[0] if "phone" in info else None
+    return default_town, date, filled_by, phone
+
+
+# ---------------------------------------------------------------- one ledger sheet
+
+def _convert(column: Column, value):
+    if column.kind == "choice":
+        return parse_choice(value, column.choices)
+    return PARSERS[column.kind](value)
+
+
+def _read_ledger(ledger: sheets.Ledger, default_town, campaign, issues) -> pd.DataFrame:
+    """Canonical rows of one located ledger; cell problems go to `issues`."""
+    spec, raw = ledger.spec, ledger.raw
+    filled = sheets.fill_merged(raw)
+    mapped = list(ledger.columns.items())
+    kept: list[int] = []
+    for r in range(ledger.first_data_row, len(filled)):
+        original = raw.rows[r]
+        if all(is_blank(original[c]) if c < len(original) else True for _, c in mapped):
+            continue  # blank, or only a merged cell running past the last data row
+        if sheets.row_kind(filled[r]) != "data":
+            continue  # 合计 / 小计 rows and notes below the table
+        kept.append(r)
+
+    data: dict[str, pd.Series] = {"source_row": pd.Series([r + 1 for r in kept], dtype="int64")}
+    for column in spec.columns:
+        index = ledger.columns.get(column.code)
+        header = ledger.header_of(column.code)
+        values: list = []
+        cache: dict = {}
+        for r in kept:
+            row = filled[r]
+            raw_value = row[index] if index is not None and index < len(row) else ""
+            if is_blank(raw_value):
+                values.append(_blank(column, raw.name, header, r, issues))
+                continue
+            key = (type(raw_value), raw_value)
+            if key not in cache:
+                cache[key] = _convert(column, raw_value)
+            value, problem = cache[key]
+            if problem:
+                issues.error(f"bad_{column.kind}", f"“{header}”{problem}。", raw.name, r + 1, header)
+            values.append(value)
+        data[column.code] = pd.Series(values, dtype=PANDAS_DTYPES[column.kind])
+    frame = pd.DataFrame(data)
+    _resolve_towns(frame, ledger, default_town, campaign, issues)
+    return frame
+
+
+def _blank(column: Column, sheet_name, header, r, issues):
+    """The value a blank cell stands for, reporting blanks that need one."""
+    if column.default is not None:
+        return column.default
+    if column.required and column.code != "town":
+        if column.kind == "yesno":
+            issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet_name, r + 1, header)
+            return False
+        issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet_name, r + 1, header)
+    return None
+
+
+def _resolve_towns(frame, ledger, default_town, campaign, issues):
+    header = ledger.header_of("town")
+    resolved = []
+    cache: dict = {}
+    missing_rows = []
+    for row, written in zip(frame["source_row"], frame["town"]):
+        if written is None:
+            if default_town is None:
+                missing_rows.append(row)
+            resolved.append(default_town)
+            continue
+        if written not in cache:
+            cache[written] = resolve_town(written, campaign)
+        if cache[written] is None:
+            issues.error("unknown_town", f"镇（街道）“{written}”不是本区的镇（街道）；请填写：{'、'.join(campaign.towns)}。",
+                         ledger.raw.name, row, header)
+        resolved.append(cache[written])
+    if missing_rows:
+        where = f"第{missing_rows[0]}行" + (f"等{len(missing_rows)}行" if len(missing_rows) > 1 else "")
+        issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
+                     ledger.raw.name, missing_rows[0], header)
+    frame["town"] = pd.Series(resolved, index=frame.index, dtype="object")
+
+
+# ---------------------------------------------------------------- rules across cells and sheets
+
+def _each(frame, mask):
+    return frame.loc[mask.fillna(False).astype(bool)].itertuples(index=False)
+
+
+def _check_duplicates(frame, ledger, issues, label):
+    keys = ["town", *ledger.spec.key_columns]
+    valid = frame.dropna(subset=keys)
+    duplicated = valid.duplicated(subset=keys, keep="first")
+    first_rows = valid.drop_duplicates(subset=keys).set_index(keys)["source_row"]
+    header = ledger.header_of(ledger.spec.key_columns[-1])
+    for row in valid.loc[duplicated].itertuples(index=False):
+        key = tuple(getattr(row, k) for k in keys)
+        issues.error(f"duplicate_{ledger.spec.key}",
+                     f"{label}“{key[-1]}”与第{first_rows.loc[key]}行重复（同一镇街、同一社区内只能出现一次），请删除或合并。",
+                     ledger.raw.name, row.source_row, header)
+
+
+def _check_dates(frame, ledger, codes, report_date, issues):
+    if report_date is None:
+        return
+    for code in codes:
+        if code not in ledger.columns:
+            continue
+        header = ledger.header_of(code)
+        late = frame[code].map(lambda d: d is not None and d > report_date)
+        for row in _each(frame, late):
+            issues.warning("date_after_report",
+                           f"“{header}”{getattr(row, code).isoformat()} 晚于报送日期 {report_date.isoformat()}，请核对。",
+                           ledger.raw.name, row.source_row, header)
+
+
+def _check_counts(frame, ledger, members, party, issues, unit):
+    over = frame[party] > frame[members]
+    for row in _each(frame, over):
+        issues.error("party_exceeds_members",
+                     f"“{ledger.header_of(party)}”{getattr(row, party)} 多于“{ledger.header_of(members)}”"
+                     f"{getattr(row, members)}，党员数不能超过{unit}成员数，请核对。",
+                     ledger.raw.name, row.source_row, ledger.header_of(party))
+
+
+def _check_compounds(frame, ledger, campaign, report_date, issues):
+    h = ledger.header_of
+    _check_duplicates(frame, ledger, issues, "小区")
+    orphan = frame["committee_party_org"].eq(True) & frame["has_committee"].eq(False)
+    for row in _each(frame, orphan):
+        issues.error("party_org_without_committee",
+                     f"“{h('committee_party_org')}”填了“是”，但“{h('has_committee')}”为“否”：没有业委会就不能有业委会党组织，"
+                     "请改正其中一项。", ledger.raw.name, row.source_row, h("committee_party_org"))
+    no_size = frame["has_committee"].eq(True) & frame["committee_members"].isna()
+    for row in _each(frame, no_size):
+        issues.error("committee_members_missing", f"已成立业委会的小区须填写“{h('committee_members')}”。",
+                     ledger.raw.name, row.source_row, h("committee_members"))
+    _check_counts(frame, ledger, "committee_members", "committee_party_members", issues, "业委会")
+    few = frame["committee_party_org"].eq(True) & (
+        frame["committee_party_members"].fillna(0) < campaign.min_party_members_for_org)
+    for row in _each(frame, few):
+        issues.warning("party_org_few_members",
+                       f"已建党组织，但党员只有 {row.committee_party_members or 0} 名（成立党组织一般需 "
+                       f"{campaign.min_party_members_for_org} 名以上正式党员），请核对。",
+                       ledger.raw.name, row.source_row, h("committee_party_members"))
+    _check_dates(frame, ledger, ("committee_founded", "party_org_founded"), report_date, issues)
+
+
+def _check_communities(frame, ledger, campaign, report_date, issues):
+    h = ledger.header_of
+    _check_duplicates(frame, ledger, issues, "社区")
+    has = frame["has_epmc"].eq(True)
+    for row in _each(frame, has & frame["epmc_members"].isna()):
+        issues.error("epmc_members_missing", f"已成立环物委的社区须填写“{h('epmc_members')}”。",
+                     ledger.raw.name, row.source_row, h("epmc_members"))
+    _check_counts(frame, ledger, "epmc_members", "epmc_party_members", issues, "环物委")
+    members, party = frame["epmc_members"], frame["epmc_party_members"]
+    small = has & (members < campaign.epmc_min_members)
+    for row in _each(frame, small):
+        issues.warning("epmc_too_small",
+                       f"环物委成员 {row.epmc_members} 人，少于规定的 {campaign.epmc_min_members} 人，不符合环物委组建要求。",
+                       ledger.raw.name, row.source_row, h("epmc_members"))
+    if campaign.epmc_odd_members:
+        for row in _each(frame, has & (members % 2 == 0) & ~small.fillna(False)):
+            issues.warning("epmc_even", f"环物委成员 {row.epmc_members} 人，应为单数。",
+                           ledger.raw.name, row.source_row, h("epmc_members"))
+    share = campaign.epmc_min_party_share
+    low = has & (members > 0) & (party * share.denominator < members * share.numerator)
+    for row in _each(frame, low):
+        issues.warning("epmc_party_share",
+                       f"环物委党员 {row.epmc_party_members} 人 / 成员 {row.epmc_members} 人，党员比例低于 {float(share):.0%}。",
+                       ledger.raw.name, row.source_row, h("epmc_party_members"))
+    for row in _each(frame, has & frame["epmc_conflict"].eq(True)):
+        issues.warning("epmc_conflict", "存在任职回避情形：环物委成员本人及直系亲属不得在本社区业委会、物业企业任职。",
+                       ledger.raw.name, row.source_row, h("epmc_conflict"))
+    _check_dates(frame, ledger, ("epmc_founded",), report_date, issues)
+
+
+def _check_brands(frame, ledger, campaign, report_date, issues):
+    _check_duplicates(frame, ledger, issues, "品牌")
+    _check_dates(frame, ledger, ("recognized",), report_date, issues)
+
+
+def _check_cross_sheet(tables, ledgers, issues):
+    compounds, communities = tables.get("compounds"), tables.get("communities")
+    if compounds is not None and communities is not None:
+        listed = set(zip(communities["town"], communities["community"]))
+        ledger = ledgers["compounds"]
+        for row in compounds.itertuples(index=False):
+            if row.town and row.community and (row.town, row.community) not in listed:
+                issues.warning("community_not_listed",
+                               f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
+                               ledger.raw.name, row.source_row, ledger.header_of("community"))
+                listed.add((row.town, row.community))  # once per community is enough
+    members = tables.get("epmc_members")
+    if members is not None and communities is not None:
+        _check_member_list(members, communities, ledgers, issues)
+
+
+def _check_member_list(members, communities, ledgers, issues):
+    ledger = ledgers["communities"]
+    counted = members.groupby(["town", "community"], dropna=True).agg(
+        people=("name", "size"), party=("party_member", lambda s: int(s.eq(True).sum())))
+    for row in communities.itertuples(index=False):
+        key = (row.town, row.community)
+        if key not in counted.index:
+            continue
+        people, party = counted.loc[key]
+        if row.epmc_members is not pd.NA and row.epmc_members is not None and people != row.epmc_members:
+            issues.warning("member_list_mismatch",
+                           f"“{ledgers['epmc_members'].raw.name}”中该社区列了 {people} 名成员，与此处填写的 {row.epmc_members} 人不一致。",
+                           ledger.raw.name, row.source_row, ledger.header_of("epmc_members"))
+        if row.epmc_party_members is not pd.NA and row.epmc_party_members is not None and party != row.epmc_party_members:
+            issues.warning("member_list_mismatch",
+                           f"“{ledgers['epmc_members'].raw.name}”中该社区有 {party} 名党员，与此处填写的 {row.epmc_party_members} 人不一致。",
+                           ledger.raw.name, row.source_row, ledger.header_of("epmc_party_members"))
+
+
+CHECKS = {"compounds": _check_compounds, "communities": _check_communities, "brands": _check_brands}
+
+
+# ---------------------------------------------------------------- the whole workbook
+
+def _check_columns(ledger: sheets.Ledger, default_town, issues) -> bool:
+    spec = ledger.spec
+    needed = list(spec.required_columns) + ([] if default_town else ["town"])
+    missing = [spec.column(code).header for code in needed if code not in ledger.columns]
+    found = "、".join(f"“{h}”" for h in ledger.headers.values()) or "（无）"
+    for header in ledger.duplicate_headers:
+        issues.warning("duplicate_column", f"表头“{header}”与前面的列含义相同，只读取了前一列。",
+                       ledger.raw.name, ledger.header_rows[-1] + 1, header)
+    for header in ledger.unknown_headers:
+        issues.warning("unknown_column", f"未识别的列“{header}”，其内容不会导入。", ledger.raw.name,
+                       ledger.header_rows[-1] + 1, header)
+    if missing:
+        issues.error("missing_column",
+                     f"缺少必填列：{'、'.join(f'“{m}”' for m in missing)}。第{ledger.header_rows[-1] + 1}行的表头为：{found}。"
+                     "请按模板补上这些列（可下载模板对照）。", ledger.raw.name, ledger.header_rows[-1] + 1, None)
+    return not missing
+
+
+def _split_by_town(tables, report_date) -> list[Report]:
+    towns: list[str] = []
+    for frame in tables.values():
+        towns += [t for t in frame["town"].dropna().unique() if t not in towns]
+    reports = []
+    for town in towns:
+        parts = {}
+        for spec in LEDGERS:
+            frame = tables.get(spec.key)
+            if frame is None:
+                frame = pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
+                                      **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
+            parts[spec.key] = frame.loc[frame["town"] == town].reset_index(drop=True)
+        reports.append(Report(town, report_date, parts))
+    return reports
+
+
+def read_workbook(data: bytes, file_name: str, campaign: Campaign,
+                  town: str | None = None, report_date: dt.date | None = None) -> ParsedWorkbook:
+    """The workbook's reports (one per town) and every problem found in it."""
+    issues = IssueList()
+    parsed = ParsedWorkbook(file_name, hashlib.sha256(data).hexdigest(), len(data), issues)
+    refusal = gate.refusal(data, campaign.max_upload_mb * 1024 * 1024)
+    if refusal:
+        issues.error("not_xlsx", refusal)
+        return parsed
+    try:
+        raw_sheets = read_sheets(data)
+    except UnreadableWorkbook as exc:
+        issues.error("unreadable", str(exc))
+        return parsed
+
+    ledgers = sheets.locate_ledgers(raw_sheets)
+    default_town, date, parsed.filled_by, parsed.phone = _report_meta(
+        raw_sheets, ledgers, campaign, town, report_date, issues)
+    names = "、".join(f"“{s.name}”" for s in raw_sheets) or "（无）"
+    for spec in (COMPOUNDS, COMMUNITIES):
+        if spec.key not in ledgers:
+            needed = "、".join(f"“{spec.column(c).header}”" for c in spec.required_columns[:4])
+            issues.error("missing_sheet",
+                         f"没有找到“{spec.name}”：需要一个含 {needed} 等表头的工作表。本工作簿的工作表有：{names}。"
+                         "请按模板填写（可下载模板对照）。")
+
+    tables: dict[str, pd.DataFrame] = {}
+    for key, ledger in ledgers.items():
+        if not _check_columns(ledger, default_town, issues):
+            continue
+        frame = _read_ledger(ledger, default_town, campaign, issues)
+        if key in CHECKS:
+            CHECKS[key](frame, ledger, campaign, date, issues)
+        if frame.empty and ledger.spec.required:
+            issues.error("empty_sheet", f"“{ledger.raw.name}”在表头下没有数据行，请填写后再上传。", ledger.raw.name,
+                         ledger.first_data_row + 1)
+        tables[key] = frame
+    _check_cross_sheet(tables, ledgers, issues)
+    if parsed.ok and date is not None:
+        parsed.reports = _split_by_town(tables, date)
+    return parsed
