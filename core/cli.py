@@ -166,6 +166,42 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def _snapshot(args):
+    from core.metrics import snapshot
+
+    with _connect(args) as conn:
+        return snapshot(conn, default_campaign(), args.as_of or dt.date.today())
+
+
+def cmd_metrics(args) -> int:
+    from core.metrics import snapshot_json
+    from core.report_text import metrics_lines
+
+    snap = _snapshot(args)
+    if args.json:
+        print(json.dumps(snapshot_json(snap), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(metrics_lines(snap)))
+    return EXIT_OK
+
+
+def cmd_scorecard(args) -> int:
+    from core.exports import scorecard_csv, scorecard_xlsx
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise UsageError(f"--out 须以 .xlsx 或 .csv 结尾：{out}")
+    snap = _snapshot(args)
+    data = scorecard_xlsx(snap) if suffix == ".xlsx" else scorecard_csv(snap)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"无法写入 {out}：{exc.strerror}") from None
+    print(f"已生成考核排名表：{out}（截至 {snap.as_of.isoformat()}）")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="红色物业建设推进看板 命令行")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -187,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser("sample", help="导入随附的示例数据")
     sample.add_argument("--db")
     sample.set_defaults(handler=cmd_sample)
+
+    metrics = commands.add_parser("metrics", help="各镇办及全区指标、差距与加分")
+    metrics.add_argument("--db")
+    metrics.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+    metrics.add_argument("--json", action="store_true", help="以 JSON 输出")
+    metrics.set_defaults(handler=cmd_metrics)
+
+    scorecard = commands.add_parser("scorecard", help="导出考核排名表（.xlsx 或 .csv）")
+    scorecard.add_argument("--db")
+    scorecard.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+    scorecard.add_argument("--out", required=True, help="输出文件（.xlsx 或 .csv）")
+    scorecard.set_defaults(handler=cmd_scorecard)
 
     template = commands.add_parser("template", help="生成空白填报模板")
     template.add_argument("--out", required=True, help="输出文件（.xlsx）")

@@ -1,0 +1,131 @@
+"""Counts and rates as of a date, per town and district-wide (PRODUCT.md, Measures).
+
+Counts come from DuckDB; rates are exact Fractions (None where the denominator is 0), so a
+comparison with a target is never made on a rounded figure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+import duckdb
+
+from core.config import Campaign
+from core.queries import sql
+
+COUNTS = ("compounds", "eligible_compounds", "committees", "eligible_committees", "party_orgs", "red_committees",
+          "communities", "epmcs", "compliant_epmcs", "property_companies", "property_companies_with_party_org",
+          "green_accepted", "district_brands_new")
+GREEN_ACCEPTED = "已达标"
+DISTRICT_LEVEL = "区级"
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    label: str  # UI name
+    short: str  # short UI name for chart axes and cards
+    numerator: str
+    denominator: str
+    item: str  # what one more unit of the numerator is, for "还需…" sentences
+    action: str  # the verb that adds one
+
+
+MEASURES = {m.code: m for m in (
+    Measure("committee_formation_rate", "业委会组建率", "组建率", "committees", "compounds", "业委会", "组建"),
+    Measure("party_org_coverage", "业委会党组织覆盖率", "党组织覆盖率", "party_orgs", "committees", "业委会党组织", "建立"),
+    Measure("epmc_coverage", "环物委覆盖率", "环物委覆盖率", "epmcs", "communities", "环物委", "成立"),
+    Measure("red_committee_share", "红色业主委占比", "红色业主委占比", "red_committees", "committees", "红色业主委", "创建"),
+    Measure("compliant_epmc_share", "规范环物委占比", "规范环物委占比", "compliant_epmcs", "communities", "规范环物委", "规范"),
+    Measure("property_company_party_coverage", "物业企业党组织覆盖率", "物业企业党组织覆盖率",
+            "property_companies_with_party_org", "property_companies", "物业企业党组织", "建立"),
+)}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Counts of one town (or the district) as of a date."""
+    counts: dict[str, int]
+
+    def parts(self, code: str, campaign: Campaign) -> tuple[int, int]:
+        """(numerator, denominator) of a rate measure under the campaign's settings."""
+        measure = MEASURES[code]
+        if code == "committee_formation_rate" and campaign.formation_denominator == "eligible":
+            return self.counts["eligible_committees"], self.counts["eligible_compounds"]
+        return self.counts[measure.numerator], self.counts[measure.denominator]
+
+    def rate(self, code: str, campaign: Campaign) -> Fraction | None:
+        numerator, denominator = self.parts(code, campaign)
+        return Fraction(numerator, denominator) if denominator else None
+
+
+@dataclass(frozen=True)
+class TownReport:
+    town: str
+    report_date: dt.date
+    upload_id: int
+    uploaded_at: dt.datetime
+    is_sample: bool
+    figures: Figures
+
+
+def _rule_parameters(campaign: Campaign) -> dict:
+    return {
+        "red_num": campaign.red_min_party_share.numerator, "red_den": campaign.red_min_party_share.denominator,
+        "epmc_min": campaign.epmc_min_members, "epmc_odd": campaign.epmc_odd_members,
+        "epmc_num": campaign.epmc_min_party_share.numerator, "epmc_den": campaign.epmc_min_party_share.denominator,
+        "green_accepted": GREEN_ACCEPTED, "district_level": DISTRICT_LEVEL, "year": campaign.year,
+    }
+
+
+def counts_of_uploads(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids: list[int]) -> dict[int, Figures]:
+    """Figures of each given stored report."""
+    if not upload_ids:
+        return {}
+    rows = conn.execute(sql("town_counts"), {"upload_ids": upload_ids, **_rule_parameters(campaign)}).fetchall()
+    return {row[0]: Figures(dict(zip(COUNTS, map(int, row[1:])))) for row in rows}
+
+
+def reports_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
+                  as_of: dt.date) -> tuple[dict[str, TownReport], dict[str, TownReport]]:
+    """(latest, previous): each configured town's report in force on `as_of`, and the one before it.
+
+    Towns with no report are absent from `latest`; towns with one report are absent from `previous`.
+    """
+    rows = [r for r in conn.execute(sql("reports_as_of"), {"as_of": as_of}).fetchall() if r[0] in campaign.towns]
+    figures = counts_of_uploads(conn, campaign, [r[1] for r in rows])
+    latest: dict[str, TownReport] = {}
+    previous: dict[str, TownReport] = {}
+    for town, uid, date, at, _version, sample, recency in rows:
+        (latest if recency == 1 else previous)[town] = TownReport(town, date, uid, at, bool(sample), figures[uid])
+    return latest, previous
+
+
+def district_figures(conn: duckdb.DuckDBPyConnection, reports: dict[str, TownReport]) -> Figures:
+    """The district's figures: the sum over towns, property companies counted once by name."""
+    totals = {key: sum(r.figures.counts[key] for r in reports.values()) for key in COUNTS}
+    if reports:
+        companies = conn.execute(sql("district_companies"),
+                                 {"upload_ids": [r.upload_id for r in reports.values()]}).fetchone()
+        totals["property_companies"], totals["property_companies_with_party_org"] = map(int, companies)
+    return Figures(totals)
+
+
+def report_dates(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Every date some town has reported for, oldest first."""
+    return [d for (d,) in conn.execute(sql("report_dates")).fetchall()]
+
+
+def ledger_rows(conn: duckdb.DuckDBPyConnection, reports: dict[str, TownReport], table: str):
+    """The stored rows behind the given reports: table is compounds, communities or brands."""
+    return conn.execute(sql(f"{table}_of"), {"upload_ids": [r.upload_id for r in reports.values()]}).df()
+
+
+def community_figures(conn: duckdb.DuckDBPyConnection, campaign: Campaign, reports: dict[str, TownReport]):
+    """Per community of the given reports: compounds, committees, party organisations, red committees,
+    its EPMC (members, party members, compliant or not) and green-community status, as a DataFrame."""
+    params = {k: v for k, v in _rule_parameters(campaign).items()
+              if k.startswith(("red_", "epmc_"))}
+    return conn.execute(sql("community_figures"),
+                        {"upload_ids": [r.upload_id for r in reports.values()], **params}).df()

@@ -1,0 +1,114 @@
+-- name: reports_as_of
+-- Each town's reports in force on a date, newest first: rank 1 is its latest active version
+-- dated on or before the date, rank 2 the report before that (for pace and change).
+SELECT town, upload_id, report_date, uploaded_at, version, is_sample,
+       row_number() OVER (PARTITION BY town ORDER BY report_date DESC) AS recency
+FROM uploads
+WHERE active AND report_date <= $as_of
+QUALIFY recency <= 2;
+
+-- name: report_dates
+-- Every date some town reported for, oldest first.
+SELECT DISTINCT report_date FROM uploads WHERE active ORDER BY report_date;
+
+-- name: town_counts
+-- Counts per report for the given uploads. Shares are compared as integers:
+-- party * den >= members * num is party / members >= num / den, exactly.
+WITH picked AS (
+    SELECT unnest($upload_ids) AS upload_id
+), compound_counts AS (
+    SELECT upload_id,
+           count(*) AS compounds,
+           count(*) FILTER (eligible) AS eligible_compounds,
+           count(*) FILTER (has_committee) AS committees,
+           count(*) FILTER (has_committee AND eligible) AS eligible_committees,
+           count(*) FILTER (has_committee AND committee_party_org) AS party_orgs,
+           count(*) FILTER (has_committee AND committee_party_org AND committee_members > 0
+                            AND committee_party_members * $red_den >= committee_members * $red_num) AS red_committees,
+           count(DISTINCT property_company) AS property_companies,
+           count(DISTINCT property_company) FILTER (company_party_org) AS property_companies_with_party_org
+    FROM compounds JOIN picked USING (upload_id)
+    GROUP BY upload_id
+), community_counts AS (
+    SELECT upload_id,
+           count(*) AS communities,
+           count(*) FILTER (has_epmc) AS epmcs,
+           count(*) FILTER (has_epmc AND epmc_members >= $epmc_min AND (NOT $epmc_odd OR epmc_members % 2 = 1)
+                            AND epmc_party_members * $epmc_den >= epmc_members * $epmc_num
+                            AND NOT coalesce(epmc_conflict, FALSE)) AS compliant_epmcs,
+           count(*) FILTER (green_status = $green_accepted) AS green_accepted
+    FROM communities JOIN picked USING (upload_id)
+    GROUP BY upload_id
+), brand_counts AS (
+    SELECT upload_id,
+           count(*) FILTER (level = $district_level AND year(recognized) = $year
+                            AND recognized <= report_date) AS district_brands_new
+    FROM brands JOIN picked USING (upload_id) JOIN uploads USING (upload_id)
+    GROUP BY upload_id
+)
+SELECT picked.upload_id,
+       coalesce(compounds, 0) AS compounds, coalesce(eligible_compounds, 0) AS eligible_compounds,
+       coalesce(committees, 0) AS committees, coalesce(eligible_committees, 0) AS eligible_committees,
+       coalesce(party_orgs, 0) AS party_orgs, coalesce(red_committees, 0) AS red_committees,
+       coalesce(communities, 0) AS communities, coalesce(epmcs, 0) AS epmcs,
+       coalesce(compliant_epmcs, 0) AS compliant_epmcs,
+       coalesce(property_companies, 0) AS property_companies,
+       coalesce(property_companies_with_party_org, 0) AS property_companies_with_party_org,
+       coalesce(green_accepted, 0) AS green_accepted, coalesce(district_brands_new, 0) AS district_brands_new
+FROM picked
+LEFT JOIN compound_counts USING (upload_id)
+LEFT JOIN community_counts USING (upload_id)
+LEFT JOIN brand_counts USING (upload_id);
+
+-- name: district_companies
+-- Property companies are counted once across towns, by name.
+SELECT count(DISTINCT property_company) AS property_companies,
+       count(DISTINCT property_company) FILTER (company_party_org) AS property_companies_with_party_org
+FROM compounds
+WHERE upload_id IN (SELECT unnest($upload_ids));
+
+-- name: compounds_of
+SELECT town, community, compound, eligible, has_committee, committee_founded, committee_members,
+       committee_party_members, committee_party_org, party_org_founded, property_company, company_party_org,
+       source_row
+FROM compounds
+WHERE upload_id IN (SELECT unnest($upload_ids))
+ORDER BY town, source_row;
+
+-- name: communities_of
+SELECT town, community, has_epmc, epmc_founded, epmc_members, epmc_party_members, epmc_chair_from_rc,
+       epmc_conflict, green_status, source_row
+FROM communities
+WHERE upload_id IN (SELECT unnest($upload_ids))
+ORDER BY town, source_row;
+
+-- name: brands_of
+SELECT town, name, level, recognized, community, compound, source_row
+FROM brands
+WHERE upload_id IN (SELECT unnest($upload_ids))
+ORDER BY town, recognized, source_row;
+
+-- name: community_figures
+-- Per community of the given reports: its EPMC and the committees of its compounds.
+WITH per_community AS (
+    SELECT upload_id, town, community,
+           count(*) AS compounds,
+           count(*) FILTER (has_committee) AS committees,
+           count(*) FILTER (has_committee AND committee_party_org) AS party_orgs,
+           count(*) FILTER (has_committee AND committee_party_org AND committee_members > 0
+                            AND committee_party_members * $red_den >= committee_members * $red_num) AS red_committees
+    FROM compounds
+    WHERE upload_id IN (SELECT unnest($upload_ids))
+    GROUP BY upload_id, town, community
+)
+SELECT c.town, c.community, coalesce(p.compounds, 0) AS compounds, coalesce(p.committees, 0) AS committees,
+       coalesce(p.party_orgs, 0) AS party_orgs, coalesce(p.red_committees, 0) AS red_committees,
+       c.has_epmc, c.epmc_members, c.epmc_party_members, coalesce(c.epmc_conflict, FALSE) AS epmc_conflict,
+       c.has_epmc AND c.epmc_members >= $epmc_min AND (NOT $epmc_odd OR c.epmc_members % 2 = 1)
+           AND c.epmc_party_members * $epmc_den >= c.epmc_members * $epmc_num
+           AND NOT coalesce(c.epmc_conflict, FALSE) AS epmc_compliant,
+       c.green_status, c.source_row
+FROM communities c
+LEFT JOIN per_community p USING (upload_id, town, community)
+WHERE c.upload_id IN (SELECT unnest($upload_ids))
+ORDER BY c.town, c.source_row;
