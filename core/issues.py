@@ -5,6 +5,25 @@ from dataclasses import asdict, dataclass
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "提醒"}
+# Short Chinese names of issue codes, for counts per kind.
+ISSUE_KINDS = {
+    "not_xlsx": "不是 .xlsx 工作簿", "unreadable": "文件无法读取", "missing_sheet": "缺少工作表",
+    "missing_column": "缺少必填列", "unknown_column": "未识别的列", "duplicate_column": "重复的列",
+    "unknown_town": "镇（街道）名称不对", "missing_town": "缺少镇（街道）", "missing_report_date": "缺少报送日期",
+    "bad_report_date": "报送日期有误", "report_date_outside_year": "报送日期不在活动年度",
+    "bad_yesno": "是/否填写有误", "blank_yesno": "是/否为空", "bad_int": "人数填写有误", "bad_date": "日期填写有误",
+    "bad_choice": "选项填写有误", "bad_text": "文字填写有误", "required_blank": "必填项为空",
+    "duplicate_compounds": "小区重复", "duplicate_communities": "社区重复", "duplicate_brands": "品牌重复",
+    "party_exceeds_members": "党员数多于成员数", "party_org_without_committee": "无业委会却有党组织",
+    "committee_members_missing": "缺少业委会成员数", "epmc_members_missing": "缺少环物委成员数",
+    "party_org_few_members": "党组织党员过少", "epmc_too_small": "环物委人数不足", "epmc_even": "环物委人数非单数",
+    "epmc_party_share": "环物委党员比例不足", "epmc_conflict": "任职回避", "community_not_listed": "社区未列入社区台账",
+    "date_after_report": "日期晚于报送日期", "member_list_mismatch": "成员名单与人数不符", "empty_sheet": "没有数据行",
+}
+
+
+def issue_kind(code: str) -> str:
+    return ISSUE_KINDS.get(code, code)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class TownReport:
     town: str
     report_date: dt.date
     upload_id: int
+    version: int
     uploaded_at: dt.datetime
     is_sample: bool
     figures: Figures
@@ -97,8 +98,9 @@ def reports_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
     figures = counts_of_uploads(conn, campaign, [r[1] for r in rows])
     latest: dict[str, TownReport] = {}
     previous: dict[str, TownReport] = {}
-    for town, uid, date, at, _version, sample, recency in rows:
-        (latest if recency == 1 else previous)[town] = TownReport(town, date, uid, at, bool(sample), figures[uid])
+    for town, uid, date, at, version, sample, recency in rows:
+        (latest if recency == 1 else previous)[town] = TownReport(town, date, uid, version, at, bool(sample),
+                                                                  figures[uid])
     return latest, previous
 
 

@@ -38,3 +38,31 @@ def metrics_lines(snap) -> list[str]:
                          + (f"，{still_needed(c, p.gap)}）" if p.gap else "）") for c, p in s.progress.items())
         lines.append(f"{s.rank:>3}. {s.town}（{s.report.report_date.isoformat()}）加分 {s.points}：{needs}")
     return lines
+
+
+def needs_sentence(standing, phase_name: str) -> str:
+    """What a town still needs for a phase: '还需成立2个环物委；还需建立1个业委会党组织', '已达标' or '未报送'."""
+    if not standing.reported:
+        return "未报送"
+    gaps = standing.gaps.get(phase_name, {})
+    needs = [still_needed(code, units) for code, units in gaps.items() if units]
+    return "；".join(needs) if needs else "已达标"
+
+
+def next_phase(campaign, phase):
+    """The phase after `phase`, or None."""
+    phases = list(campaign.phases)
+    index = phases.index(phase)
+    return phases[index + 1] if index + 1 < len(phases) else None
+
+
+def pace_sentence(progress) -> str:
+    """The pace still needed against the pace achieved, in words."""
+    if progress.gap == 0:
+        return ""
+    if progress.days_left == 0:
+        return "本阶段已结束，目标未完成。"
+    needed = f"距阶段结束还有 {progress.days_left} 天，平均每天需增加 {float(progress.needed_per_day):.2f} 个"
+    if progress.achieved_per_day is None:
+        return needed + "；只有一次报送，尚无法计算进度。"
+    return needed + f"；近两次报送之间平均每天增加 {float(progress.achieved_per_day):.2f} 个。"

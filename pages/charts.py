@@ -1,0 +1,104 @@
+"""Plotly figures built with graph_objects from small aggregated frames (fast to build and draw)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.config import Campaign
+from core.history import DISTRICT
+from core.measures import MEASURES
+from core.metrics import Snapshot
+from core.report_text import percent
+from pages.common import STATUS_COLORS, STATUS_SYMBOLS
+
+FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=16)
+TARGET_COLOR = "#c62828"
+LINE_COLOR = "#1f4e79"
+PHASE_FILL = ("rgba(198,40,40,0.06)", "rgba(198,40,40,0.11)")
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(title=dict(text=title, font=dict(size=20)), font=FONT, height=height,
+                      margin=dict(l=10, r=20, t=60, b=10), plot_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    return fig
+
+
+def milestone_chart(history: pd.DataFrame, campaign: Campaign, code: str, as_of: dt.date) -> go.Figure:
+    """District line over report dates against the stepped, dated phase targets, phases as bands."""
+    measure = MEASURES[code]
+    fig = go.Figure()
+    first = min([campaign.phases[0].start] + list(history["report_date"])) if not history.empty else campaign.phases[0].start
+    for i, phase in enumerate(campaign.phases):
+        fig.add_vrect(x0=phase.start, x1=phase.end + dt.timedelta(days=1), fillcolor=PHASE_FILL[i % 2],
+                      line_width=0, layer="below", annotation_text=phase.name, annotation_position="top left",
+                      annotation_font_size=14)
+    steps_x, steps_y = [], []
+    for phase in campaign.phases:
+        if code in phase.targets:
+            steps_x += [phase.start, phase.end + dt.timedelta(days=1), None]
+            steps_y += [float(phase.targets[code])] * 2 + [None]
+    fig.add_trace(go.Scatter(x=steps_x, y=steps_y, mode="lines", name="阶段目标",
+                             line=dict(color=TARGET_COLOR, width=3, dash="dash"), hoverinfo="skip"))
+    district = history[history["unit"] == DISTRICT] if not history.empty else history
+    if not district.empty:
+        fig.add_trace(go.Scatter(
+            x=district["report_date"], y=district[code], mode="lines+markers+text", name=f"全区{measure.short}",
+            line=dict(color=LINE_COLOR, width=4), marker=dict(size=11),
+            text=[percent(v) if pd.notna(v) else "" for v in district[code]],
+            textposition="top center", textfont=dict(size=15),
+            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1%}<extra></extra>"))
+    fig.add_vline(x=as_of, line=dict(color="#555", width=1, dash="dot"))
+    fig.update_yaxes(range=[0, 1.08], tickformat=".0%", gridcolor="#e5e5e5", title=None)
+    fig.update_xaxes(range=[first - dt.timedelta(days=3), campaign.phases[-1].end + dt.timedelta(days=4)],
+                     tickformat="%m-%d", gridcolor="#f0f0f0", title=None)
+    return _layout(fig, f"{measure.label}：全区进度与阶段目标", 380)
+
+
+def town_chart(snap: Snapshot, code: str) -> go.Figure:
+    """Each town's value against the judged phase's target, sorted, coloured and labelled by status."""
+    measure = MEASURES[code]
+    target = snap.judged.targets.get(code)
+    rows = []
+    for s in snap.towns:
+        value = snap.rate(code, s.figures) if s.report else None
+        status = s.progress[code].status if s.report and code in s.progress else ("未报送" if not s.report else None)
+        rows.append((s.town, None if value is None else float(value), status))
+    rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0)))
+    rows.reverse()  # plotly draws the first bar at the bottom
+    towns = [r[0] for r in rows]
+    values = [r[1] if r[1] is not None else 0 for r in rows]
+    colors = [STATUS_COLORS.get(r[2], LINE_COLOR) for r in rows]
+    labels = [(f"{STATUS_SYMBOLS[r[2]]} " if r[2] else "") + (percent(r[1]) if r[1] is not None else "未报送")
+              for r in rows]
+    fig = go.Figure(go.Bar(y=towns, x=values, orientation="h", marker_color=colors, text=labels,
+                           textposition="outside", cliponaxis=False, textfont=dict(size=15),
+                           hovertemplate="%{y}：%{x:.1%}<extra></extra>", name=measure.short))
+    if target is not None:
+        fig.add_vline(x=float(target), line=dict(color=TARGET_COLOR, width=3, dash="dash"),
+                      annotation_text=f"{snap.judged.name}目标 {percent(target)}", annotation_position="top",
+                      annotation_font=dict(size=14, color=TARGET_COLOR))
+    fig.update_xaxes(range=[0, 1.25], tickformat=".0%", gridcolor="#e5e5e5", title=None)
+    fig.update_yaxes(title=None, tickfont=dict(size=15))
+    return _layout(fig, f"各镇办{measure.label}", 80 + 34 * len(towns))
+
+
+def town_trend_chart(history: pd.DataFrame, campaign: Campaign, town: str, codes: list[str]) -> go.Figure:
+    """One town's measures over its report dates, with the stepped targets of the first measure."""
+    fig = go.Figure()
+    mine = history[history["unit"] == town]
+    palette = ("#1f4e79", "#2e7d32", "#6a1b9a", "#ef6c00")
+    for i, code in enumerate(codes):
+        fig.add_trace(go.Scatter(x=mine["report_date"], y=mine[code], mode="lines+markers", name=MEASURES[code].short,
+                                 line=dict(width=3, color=palette[i % len(palette)]), marker=dict(size=9),
+                                 hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1%}<extra></extra>"))
+        for phase in campaign.phases:
+            if code in phase.targets:
+                fig.add_trace(go.Scatter(x=[phase.start, phase.end], y=[float(phase.targets[code])] * 2,
+                                         mode="lines", showlegend=False, hoverinfo="skip",
+                                         line=dict(color=palette[i % len(palette)], width=2, dash="dash")))
+    fig.update_yaxes(range=[0, 1.08], tickformat=".0%", gridcolor="#e5e5e5")
+    fig.update_xaxes(tickformat="%m-%d")
+    return _layout(fig, f"{town}指标变化（虚线为阶段目标）", 360)

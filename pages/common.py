@@ -1,0 +1,112 @@
+"""What every page shares: the database connection, cached reads keyed on the store's version,
+the as-of date, status colours and a few drawing helpers. No rate arithmetic here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core import store
+from core.cli import load_sample
+from core.config import default_campaign
+from core.history import measure_history
+from core.measures import report_dates
+from core.metrics import Snapshot, snapshot
+from core.milestones import AT_RISK, BEHIND, MET, MISSING, ON_TRACK
+from pages import state
+
+# One meaning of colour everywhere, always with a word or symbol beside it.
+STATUS_COLORS = {MET: "#2e7d32", ON_TRACK: "#1565c0", AT_RISK: "#f9a825", BEHIND: "#c62828", MISSING: "#9e9e9e"}
+STATUS_SYMBOLS = {MET: "✔", ON_TRACK: "↗", AT_RISK: "⚠", BEHIND: "✖", MISSING: "○"}
+
+
+def status_label(status: str) -> str:
+    return f"{STATUS_SYMBOLS[status]} {status}"
+
+
+@st.cache_resource(show_spinner="正在打开数据库…")
+def _connection():
+    """The one connection this process owns; an empty database gets the sample data."""
+    conn = store.connect()
+    if store.is_empty(conn):
+        load_sample(conn)
+    return conn
+
+
+def db():
+    """A cursor of its own for this session's reads and writes."""
+    return _connection().cursor()
+
+
+def data_version() -> tuple:
+    return store.data_version(db())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_snapshot(version: tuple, as_of: dt.date) -> Snapshot:
+    return snapshot(db(), default_campaign(), as_of)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_history(version: tuple, until: dt.date) -> pd.DataFrame:
+    return measure_history(db(), default_campaign(), until)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_report_dates(version: tuple) -> list[dt.date]:
+    return report_dates(db())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_uploads(version: tuple) -> pd.DataFrame:
+    return store.uploads(db())
+
+
+def as_of() -> dt.date:
+    """The as-of date chosen in the sidebar."""
+    return st.session_state.get(state.AS_OF) or dt.date.today()
+
+
+def current_snapshot() -> Snapshot:
+    return cached_snapshot(data_version(), as_of())
+
+
+def sidebar() -> None:
+    """The as-of date (default: the latest report date) and the data stamp."""
+    version = data_version()
+    dates = cached_report_dates(version)
+    campaign = default_campaign()
+    if state.AS_OF not in st.session_state:
+        st.session_state[state.AS_OF] = dates[-1] if dates else dt.date.today()
+    with st.sidebar:
+        st.date_input("统计截至日期", key=state.AS_OF, format="YYYY-MM-DD",
+                      help="各镇办取该日期当天或之前最近一次报送的数据。")
+        uploads = cached_uploads(version)
+        if uploads.empty:
+            st.caption("尚无数据。")
+        else:
+            latest_upload = uploads["uploaded_at"].max()
+            st.caption(f"数据截至 {dates[-1].isoformat()}；最近上传 {latest_upload:%Y-%m-%d %H:%M}")
+            if uploads.loc[uploads["active"], "is_sample"].any():
+                st.warning("当前显示的是**示例数据**，可在“数据管理”中删除。", icon=":material/science:")
+        st.caption(f"{campaign.district} · {campaign.year}年红色物业建设")
+
+
+def require_app() -> None:
+    """Rerun through app.py when Streamlit ran this page on its own.
+
+    Streamlit 1.67 runs the first session after a server start in its old pages/-folder mode
+    until some session has called st.navigation; a deep link such as /town would then show the
+    folder's file list and no sidebar. One rerun through app.py puts the real navigation back.
+    """
+    if not st.session_state.get(state.APP_RAN):
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/info:")

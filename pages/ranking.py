@@ -1,0 +1,55 @@
+"""考核排名 — the ranked scorecard, the points ledger with next-point lines, and the downloads."""
+import pandas as pd
+import streamlit as st
+
+from core.exports import scorecard_csv, scorecard_rows, scorecard_xlsx
+from core.measures import community_figures
+from core.report_text import percent
+from pages.common import current_snapshot, db, empty_state, status_label, require_app
+
+require_app()
+
+snap = current_snapshot()
+campaign = snap.campaign
+
+st.title("考核排名")
+st.caption(f"统计截至 {snap.as_of.isoformat()} · 按加分合计排名；同分时比较{snap.judged.name}目标的平均完成度，再按镇办顺序。"
+           "未报送的镇办排在最后。")
+if not any(s.reported for s in snap.towns):
+    empty_state("所选日期之前还没有任何镇办报送数据，暂无排名。")
+    st.stop()
+
+# ---------------------------------------------------------------- ranked table
+rows = scorecard_rows(snap)
+table = pd.DataFrame(rows)
+table["状态"] = table["状态"].map(status_label)
+for column in [c for c in table.columns if c.endswith(("率", "占比", "目标"))]:
+    table[column] = table[column].map(lambda v: percent(None if pd.isna(v) else v))  # one decimal at most
+st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+
+# ---------------------------------------------------------------- downloads
+reports = {s.town: s.report for s in snap.towns if s.report}
+name = f"{campaign.district}红色物业考核排名_{snap.as_of.isoformat()}"
+left, right, _ = st.columns([1, 1, 3])
+left.download_button("下载排名表（Excel）", scorecard_xlsx(snap, community_figures(db(), campaign, reports)),
+                     file_name=f"{name}.xlsx", on_click="ignore", type="primary", icon=":material/download:",
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
+right.download_button("下载排名表（CSV）", scorecard_csv(snap), file_name=f"{name}.csv", on_click="ignore",
+                      mime="text/csv", icon=":material/description:", key="download_csv")
+
+# ---------------------------------------------------------------- points ledger
+st.subheader("加分明细与下一步")
+for s in snap.ranked():
+    if not s.report:
+        continue
+    header = f"第{s.rank}名 {s.town} — {s.points} 分 · {status_label(s.status)}"
+    with st.expander(header, expanded=False):
+        ledger = pd.DataFrame([{
+            "加分项": line.rule.label,
+            "当前值": percent(line.value) if line.rule.kind == "threshold" else f"{line.value} 个",
+            "标准": percent(line.rule.threshold) if line.rule.threshold is not None else f"每个 {line.rule.points} 分",
+            "得分": line.points, "依据": line.basis, "下一步": line.next_point or "已得分"} for line in s.ledger])
+        st.dataframe(ledger, hide_index=True, width="stretch")
+missing = [s.town for s in snap.towns if not s.report]
+if missing:
+    st.caption("未报送：" + "、".join(missing))

@@ -1,0 +1,99 @@
+"""镇办详情 — one town: its figures, trend, gaps, pace, communities and compounds, and what changed."""
+import pandas as pd
+import streamlit as st
+
+from core.changes import report_changes
+from core.measures import MEASURES, community_figures, ledger_rows
+from core.report_text import needs_sentence, next_phase, pace_sentence, percent, still_needed
+from pages import state
+from pages.charts import town_trend_chart
+from pages.common import as_of, cached_history, current_snapshot, data_version, db, empty_state, status_label, require_app
+
+require_app()
+
+CARD_MEASURES = ("committee_formation_rate", "party_org_coverage", "epmc_coverage", "red_committee_share")
+
+snap = current_snapshot()
+campaign = snap.campaign
+phase = snap.judged
+
+st.title("镇办详情")
+town = st.selectbox("选择镇（街道）", campaign.towns, key=state.TOWN)
+standing = next(s for s in snap.towns if s.town == town)
+if not standing.reported:
+    empty_state(f"{town}在 {snap.as_of.isoformat()} 之前没有报送数据（未报送）。请提醒该镇办在“数据上报”页上传工作台账。")
+    st.stop()
+
+report, previous = standing.report, standing.previous
+st.caption(f"报送日期 {report.report_date.isoformat()}（第{report.version}版）"
+           + (f" · 上次报送 {previous.report_date.isoformat()}" if previous else " · 首次报送")
+           + (" · 示例数据" if report.is_sample else ""))
+st.markdown(f"### {status_label(standing.status)} · 排名第 {standing.rank} · 加分 {standing.points}")
+
+# ---------------------------------------------------------------- cards
+cards = st.columns(len(CARD_MEASURES))
+for card, code in zip(cards, CARD_MEASURES):
+    value = snap.rate(code, standing.figures)
+    before = snap.rate(code, previous.figures) if previous else None
+    delta = f"{(float(value) - float(before)) * 100:+.1f} 个百分点" if value is not None and before is not None else None
+    numerator, denominator = standing.figures.parts(code, campaign)
+    card.metric(MEASURES[code].label, percent(value), delta, border=True, help=f"{numerator} / {denominator}")
+
+# ---------------------------------------------------------------- gaps and pace
+left, right = st.columns([3, 2])
+with left:
+    history = cached_history(data_version(), as_of())
+    left.plotly_chart(town_trend_chart(history, campaign, town, list(phase.targets)), key="town_trend")
+with right:
+    st.subheader(f"对照{phase.name}目标")
+    for code, p in standing.progress.items():
+        advice = f"  \n{still_needed(code, p.gap)}。{pace_sentence(p)}" if p.gap else ""
+        st.markdown(f"**{MEASURES[code].label}** {percent(p.value)}（目标 {percent(p.target)}）：{status_label(p.status)}"
+                    + advice)
+    following = next_phase(campaign, phase)
+    if following:
+        st.markdown(f"**{following.name}**（{following.start:%m月%d日}起）：{needs_sentence(standing, following.name)}")
+    st.subheader("考核加分")
+    for line in standing.ledger:
+        st.markdown(f"- {line.rule.label}：**{line.points} 分**（{line.basis}）" + (f" — {line.next_point}" if line.next_point else ""))
+
+# ---------------------------------------------------------------- communities and compounds
+reports = {town: report}
+st.subheader("社区情况")
+communities = community_figures(db(), campaign, reports)
+communities["环物委"] = communities.apply(
+    lambda r: ("未成立" if not r.has_epmc else ("规范" if r.epmc_compliant else "不规范")), axis=1)
+st.dataframe(
+    communities.rename(columns={"community": "社区", "compounds": "小区数", "committees": "业委会", "party_orgs": "党组织",
+                                "red_committees": "红色业主委", "epmc_members": "环物委人数",
+                                "epmc_party_members": "其中党员", "green_status": "绿色社区"})
+    [["社区", "小区数", "业委会", "党组织", "红色业主委", "环物委", "环物委人数", "其中党员", "绿色社区"]],
+    hide_index=True, width="stretch")
+
+st.subheader("小区情况")
+compounds = ledger_rows(db(), reports, "compounds")
+flags = pd.Series("", index=compounds.index)
+flags = flags.mask(~compounds["has_committee"].astype(bool), "未成立业委会")
+flags = flags.mask(compounds["has_committee"].astype(bool) & ~compounds["committee_party_org"].astype(bool), "未建党组织")
+st.dataframe(
+    pd.DataFrame({"社区": compounds["community"], "小区": compounds["compound"], "提示": flags,
+                  "业委会": compounds["has_committee"].map({True: "是", False: "否"}),
+                  "成员数": compounds["committee_members"], "党员数": compounds["committee_party_members"],
+                  "党组织": compounds["committee_party_org"].map({True: "是", False: "否"}),
+                  "物业服务企业": compounds["property_company"]}),
+    hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- change since the previous report
+st.subheader("与上次报送相比")
+if previous is None:
+    st.caption("这是该镇办的第一次报送，没有可比较的上次数据。")
+else:
+    changes = report_changes(db(), previous.upload_id, report.upload_id)
+    if changes.empty:
+        st.caption(f"与 {previous.report_date.isoformat()} 相比没有变化。")
+    else:
+        drops = int(changes["需核对"].sum())
+        if drops:
+            st.warning(f"有 {drops} 项数字比上次减少，请与镇办核对。", icon=":material/warning:")
+        changes["需核对"] = changes["需核对"].map({True: "⚠ 请核对", False: ""})
+        st.dataframe(changes, hide_index=True, width="stretch")
