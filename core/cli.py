@@ -79,14 +79,16 @@ def cmd_validate(args) -> int:
     return EXIT_OK if all(p.ok for p in results) else EXIT_REJECTED
 
 
-def import_files(conn, parsed_files, uploader: str, is_sample: bool = False) -> list[dict]:
+def import_files(conn, parsed_files, uploader: str, is_sample: bool = False,
+                 uploaded_at: dict[str, dt.datetime] | None = None) -> list[dict]:
     """Store every error-free workbook (each in its own transaction); JSON entries per file."""
     from core import store
 
     entries = []
     for parsed in parsed_files:
         if parsed.ok:
-            entries.append(_file_json(parsed, "stored", store.save(conn, parsed, uploader, is_sample)))
+            when = (uploaded_at or {}).get(parsed.file_name)
+            entries.append(_file_json(parsed, "stored", store.save(conn, parsed, uploader, is_sample, when)))
         else:
             entries.append(_file_json(parsed, "rejected"))
     return entries
@@ -142,7 +144,10 @@ def load_sample(conn) -> list[dict]:
 
     campaign = default_campaign()
     parsed = [read_workbook(p.read_bytes(), p.name, campaign) for p in sample_files()]
-    return import_files(conn, parsed, "示例数据", is_sample=True)
+    # When each sample report was handed in, so the submission tracker has a history to show.
+    times = json.loads((SAMPLE_DIR / "uploaded_at.json").read_text(encoding="utf-8"))
+    uploaded_at = {name: dt.datetime.fromisoformat(when) for name, when in times.items()}
+    return import_files(conn, parsed, "示例数据", is_sample=True, uploaded_at=uploaded_at)
 
 
 def cmd_sample(args) -> int:
@@ -186,14 +191,17 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_scorecard(args) -> int:
-    from core.exports import scorecard_csv, scorecard_xlsx
+    from core.exports import scorecard_csv, scorecard_xlsx, snapshot_communities
+    from core.metrics import snapshot
 
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise UsageError(f"--out 须以 .xlsx 或 .csv 结尾：{out}")
-    snap = _snapshot(args)
-    data = scorecard_xlsx(snap) if suffix == ".xlsx" else scorecard_csv(snap)
+    with _connect(args) as conn:
+        snap = snapshot(conn, default_campaign(), args.as_of or dt.date.today())
+        communities = snapshot_communities(conn, snap) if suffix == ".xlsx" else None
+    data = scorecard_xlsx(snap, communities) if suffix == ".xlsx" else scorecard_csv(snap)
     try:
         out.write_bytes(data)
     except OSError as exc:

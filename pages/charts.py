@@ -48,11 +48,11 @@ def milestone_chart(history: pd.DataFrame, campaign: Campaign, code: str, as_of:
             x=district["report_date"], y=district[code], mode="lines+markers+text", name=f"全区{measure.short}",
             line=dict(color=LINE_COLOR, width=4), marker=dict(size=11),
             text=[percent(v) if pd.notna(v) else "" for v in district[code]],
-            textposition="top center", textfont=dict(size=15),
+            textposition="bottom right", textfont=dict(size=15, color=LINE_COLOR),
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1%}<extra></extra>"))
     fig.add_vline(x=as_of, line=dict(color="#555", width=1, dash="dot"))
     fig.update_yaxes(range=[0, 1.08], tickformat=".0%", gridcolor="#e5e5e5", title=None)
-    fig.update_xaxes(range=[first - dt.timedelta(days=3), campaign.phases[-1].end + dt.timedelta(days=4)],
+    fig.update_xaxes(range=[first - dt.timedelta(days=7), campaign.phases[-1].end + dt.timedelta(days=6)],
                      tickformat="%m-%d", gridcolor="#f0f0f0", title=None)
     return _layout(fig, f"{measure.label}：全区进度与阶段目标", 380)
 

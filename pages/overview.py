@@ -67,4 +67,4 @@ for s in snap.ranked():
     if following:
         row[f"{following.name}还需"] = needs_sentence(s, following.name)
     rows.append(row)
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)

@@ -1,0 +1,114 @@
+"""The real app in headless Chromium: every page renders without a Streamlit exception.
+
+Screenshots of every page at 1920×1080 and 1366×768 go to test-artifacts/screenshots/.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core import store
+from core.cli import load_sample
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+PAGES = {"overview": "", "town": "town", "ranking": "ranking", "upload": "upload", "submissions": "submissions",
+         "ledger": "ledger", "manage": "manage"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run app.py` on a free local port over a copy of the sample database."""
+    db = tmp_path_factory.mktemp("browser") / "app.duckdb"
+    conn = store.connect(db)
+    load_sample(conn)
+    conn.close()
+    port = free_port()
+    env = {**os.environ, "REDPROP_DB": str(db)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace"))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def render(page, url: str) -> None:
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)  # charts draw after the script finishes
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1366, 768)])
+def test_every_page_renders_without_an_exception(server, browser, width, height):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    for name, path in PAGES.items():
+        render(page, f"{server}/{path}")
+        exceptions = page.query_selector_all("[data-testid='stException']")
+        assert not exceptions, f"{name}: {[e.inner_text() for e in exceptions]}"
+        assert "Traceback" not in page.inner_text("body")
+        page.screenshot(path=SHOTS / f"{name}_{width}x{height}.png")
+        full = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        page.set_viewport_size({"width": width, "height": max(height, full)})
+        page.wait_for_timeout(800)
+        page.screenshot(path=SHOTS / f"{name}_{width}x{height}_full.png")
+        page.set_viewport_size({"width": width, "height": height})
+    page.close()
+
+
+def test_navigation_lists_the_chinese_page_titles(server, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    render(page, server)
+    nav = page.inner_text("[data-testid='stSidebarNav']")
+    for title in ("总览", "镇办详情", "考核排名", "数据上报", "报送情况", "台账查询", "数据管理"):
+        assert title in nav
+    page.close()
+
+
+def test_a_deep_link_after_start_shows_the_real_navigation(server, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    render(page, f"{server}/ranking")
+    assert "考核排名" in page.inner_text("[data-testid='stMain'] h1")
+    assert "推进看板" in page.inner_text("[data-testid='stSidebarNav']")
+    page.close()
