@@ -82,6 +82,12 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """CREATE INDEX compounds_upload ON compounds (upload_id)""",
         """CREATE INDEX communities_upload ON communities (upload_id)""",
     ]),
+    (2, "settings kept by the application", [
+        """CREATE TABLE app_settings (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        )""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

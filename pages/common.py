@@ -30,14 +30,17 @@ def status_label(status: str) -> str:
 def _connection():
     """The one connection this process owns; an empty database gets the sample data."""
     conn = store.connect()
-    if store.is_empty(conn):
+    if store.wants_sample(conn):
         load_sample(conn)
     return conn
 
 
 def db():
-    """A cursor of its own for this session's reads and writes."""
-    return _connection().cursor()
+    """This session's own cursor on the shared connection (a session's script runs in one thread)."""
+    cursor = st.session_state.get(state.CURSOR)
+    if cursor is None:
+        cursor = st.session_state[state.CURSOR] = _connection().cursor()
+    return cursor
 
 
 def data_version() -> tuple:

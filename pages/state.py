@@ -1,5 +1,6 @@
 """Session-state and widget keys, declared once."""
 APP_RAN = "app_ran"  # set by app.py on every run
+CURSOR = "db_cursor"
 AS_OF = "as_of"
 TOWN = "town"
 UPLOAD_FILES = "upload_files"

@@ -52,7 +52,14 @@ FROM uploads
 ORDER BY uploaded_at DESC, upload_id DESC;
 
 -- name: data_version
--- Changes whenever a report is stored or superseded: the key of every cached read.
+-- Changes whenever a report is stored, superseded, restored or removed: the key of every cached read.
+-- The XOR of the hashes of the versions in force changes whenever that set does.
 SELECT count(*) AS uploads, coalesce(max(upload_id), 0) AS last_id,
-       coalesce(CAST(max(superseded_at) AS VARCHAR), '') AS last_superseded
+       coalesce(bit_xor(hash(upload_id)) FILTER (WHERE active), 0) AS active_set
 FROM uploads;
+
+-- name: get_setting
+SELECT value FROM app_settings WHERE key = $key;
+
+-- name: put_setting
+INSERT OR REPLACE INTO app_settings VALUES ($key, $value);

@@ -1,0 +1,171 @@
+"""The consolidated ledgers as of a date: each town's rows from its report in force, searchable,
+filterable, and laid out under the template's Chinese headers for display and download.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core.config import Campaign
+from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, Sheet
+from core.measures import GREEN_ACCEPTED, community_figures, ledger_rows, reports_as_of
+
+SHEETS = {sheet.key: sheet for sheet in (COMPOUNDS, COMMUNITIES, BRANDS, EPMC_MEMBERS)}
+TABLES = {"compounds": "小区台账", "communities": "社区台账", "brands": "示范品牌"}  # what the ledger page offers
+SEARCHED = {  # columns a search looks in
+    "compounds": ("community", "compound", "property_company"),
+    "communities": ("community",),
+    "brands": ("name", "community", "compound"),
+    "epmc_members": ("community", "name"),
+}
+EXTRA_HEADERS = {
+    "report_date": "报送日期",
+    "compounds": "小区数",
+    "committees": "已成立业委会数",
+    "party_orgs": "业委会党组织数",
+    "red_committees": "红色业主委数",
+    "epmc_compliant": "环物委符合规范",
+    "source_row": "原表行号",
+}
+COMMUNITY_FIGURES = ("compounds", "committees", "party_orgs", "red_committees", "epmc_compliant")
+
+
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].fillna(False).astype(bool)
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    label: str
+    help: str
+    mask: Callable[[pd.DataFrame], pd.Series]
+
+
+FILTERS: dict[str, tuple[LedgerFilter, ...]] = {
+    "compounds": (
+        LedgerFilter("未成立业委会", "尚未成立业主委员会的小区",
+                     lambda f: ~_flag(f, "has_committee")),
+        LedgerFilter("未建党组织", "已成立业委会、但业委会尚未建立党组织的小区",
+                     lambda f: _flag(f, "has_committee") & ~_flag(f, "committee_party_org")),
+        LedgerFilter("物业企业未建党组织", "物业服务企业尚未建立党组织的小区（无物业的不计）",
+                     lambda f: f["property_company"].notna() & ~_flag(f, "company_party_org")),
+    ),
+    "communities": (
+        LedgerFilter("未成立环物委", "尚未成立环境和物业管理委员会的社区",
+                     lambda f: ~_flag(f, "has_epmc")),
+        LedgerFilter("环物委不规范", "已成立环物委、但人数、党员比例或任职回避不符合要求的社区",
+                     lambda f: _flag(f, "has_epmc") & ~_flag(f, "epmc_compliant")),
+        LedgerFilter("绿色社区未达标", "绿色社区创建尚未达标的社区",
+                     lambda f: f["green_status"] != GREEN_ACCEPTED),
+    ),
+    "brands": (),
+}
+
+
+@dataclass(frozen=True)
+class LedgerData:
+    rows: pd.DataFrame  # canonical columns plus report_date, towns in configured order
+    missing: list[str]  # towns asked for that have no report in force
+
+
+def ledger_data(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date, table: str,
+                town: str | None = None) -> LedgerData:
+    """The rows of `table` (compounds, communities or brands) from each town's report in force on
+    `as_of` (one town, or all when `town` is None), and the towns with no report."""
+    if table not in TABLES:
+        raise ValueError(f"unknown ledger table {table!r}")
+    latest, _ = reports_as_of(conn, campaign, as_of)
+    towns = [town] if town else list(campaign.towns)
+    reports = {t: latest[t] for t in towns if t in latest}
+    missing = [t for t in towns if t not in latest]
+    rows = ledger_rows(conn, reports, table) if reports else _empty(table)
+    if table == "communities" and reports:
+        figures = community_figures(conn, campaign, reports)[["town", "community", *COMMUNITY_FIGURES]]
+        rows = rows.merge(figures, on=["town", "community"], how="left")
+    rows.insert(1, "report_date", rows["town"].map({t: r.report_date for t, r in reports.items()}))
+    order = {t: i for i, t in enumerate(campaign.towns)}
+    rows = rows.sort_values(["town", "source_row"], key=lambda s: s.map(order) if s.name == "town" else s,
+                            kind="stable").reset_index(drop=True)
+    return LedgerData(rows, missing)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    columns = [c.code for c in SHEETS[table].columns]
+    if table == "communities":
+        columns += list(COMMUNITY_FIGURES)
+    return pd.DataFrame(columns=[*columns, "source_row"])
+
+
+def filter_rows(rows: pd.DataFrame, table: str, search: str = "", filters: list[str] | tuple = ()) -> pd.DataFrame:
+    """Rows whose searched columns contain `search` (ignoring case) and that meet every named filter."""
+    keep = pd.Series(True, index=rows.index)
+    text = search.strip()
+    if text:
+        found = pd.Series(False, index=rows.index)
+        for column in SEARCHED[table]:
+            found |= rows[column].astype("string").str.contains(text, case=False, regex=False).fillna(False)
+        keep &= found
+    by_label = {f.label: f for f in FILTERS.get(table, ())}
+    for label in filters:
+        keep &= by_label[label].mask(rows)
+    return rows[keep.astype(bool)]
+
+
+COUNT_COLUMNS = ("compounds", "committees", "party_orgs", "red_committees", "source_row")
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _cell(value):
+    """A stored value as shown: 是/否 for yes/no, blank when missing."""
+    if _missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "是" if value else "否"
+    return value
+
+
+def _day(value) -> dt.date | None:
+    if _missing(value):
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def display_table(rows: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The rows under Chinese headers (the template's, then 报送日期 and the derived columns):
+    是/否 for yes/no, blank for missing text; dates stay dates and counts stay numbers."""
+    sheet: Sheet = SHEETS[table]
+    headers = {**EXTRA_HEADERS, **{c.code: c.header for c in sheet.columns}}
+    numbers = {c.code for c in sheet.columns if c.kind == "int"} | set(COUNT_COLUMNS)
+    dates = {c.code for c in sheet.columns if c.kind == "date"} | {"report_date"}
+    codes = list(dict.fromkeys(c for c in ("town", "report_date", *(c.code for c in sheet.columns if c.code != "town"),
+                                           *COMMUNITY_FIGURES, "source_row") if c in rows.columns))
+    out = {}
+    for code in codes:
+        column = rows[code]
+        if code in numbers:
+            out[headers[code]] = column.astype("Int64").array
+        elif code in dates:
+            out[headers[code]] = pd.array([_day(v) for v in column], dtype=object)
+        else:
+            out[headers[code]] = [_cell(v) for v in column]
+    return pd.DataFrame(out, columns=[headers[c] for c in codes])
+
+
+def for_screen(table: pd.DataFrame) -> pd.DataFrame:
+    """A display table for the screen, where a missing value is a blank cell rather than "None":
+    columns with a missing value become text (dates as YYYY-MM-DD); full columns keep their type."""
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.isna().any() or values.map(lambda v: isinstance(v, dt.date)).any():
+            out[column] = [("" if _missing(v) else v.isoformat() if isinstance(v, dt.date) else str(v))
+                           for v in values]
+    return out
