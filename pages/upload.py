@@ -34,8 +34,10 @@ def preflight(data: bytes, file_name: str, town: str | None, report_date: dt.dat
 
 
 def issues_frame(parsed) -> pd.DataFrame:
+    """Errors first, then warnings, each in sheet and row order."""
+    ordered = sorted(parsed.issues, key=lambda i: (i.severity != "error", i.sheet or "", i.row or 0))
     return pd.DataFrame([{"类型": SEVERITY_LABELS[i.severity], "问题": issue_kind(i.code), "工作表": i.sheet or "（整个文件）",
-                          "行": i.row, "列": i.column or "", "说明": i.message} for i in parsed.issues])
+                          "行": i.row, "列": i.column or "", "说明": i.message} for i in ordered])
 
 
 def describe(stored) -> str:
@@ -74,9 +76,9 @@ for parsed in checked:
         if parsed.ok:
             towns = "、".join(f"{r.town}（{r.report_date.isoformat()}，小区 {r.compound_count} 个、社区 {r.community_count} 个）"
                              for r in parsed.reports)
-            st.markdown(f"✅ **{parsed.file_name}**：检查通过，可以导入 — {towns}" + (f"；另有 {warnings} 条提醒" if warnings else ""))
+            st.markdown(f":green[:material/check_circle:] **{parsed.file_name}**：检查通过，可以导入 — {towns}" + (f"；另有 {warnings} 条提醒" if warnings else ""))
         else:
-            st.markdown(f"❌ **{parsed.file_name}**：有 **{errors}** 处错误" + (f"、{warnings} 条提醒" if warnings else "")
+            st.markdown(f":red[:material/cancel:] **{parsed.file_name}**：有 **{errors}** 处错误" + (f"、{warnings} 条提醒" if warnings else "")
                         + "，不能导入。请按下表逐条修改后重新上传（整个文件都不会保存）。")
         if parsed.issues:
             frame = issues_frame(parsed)

@@ -112,3 +112,19 @@ def test_a_deep_link_after_start_shows_the_real_navigation(server, browser):
     assert "考核排名" in page.inner_text("[data-testid='stMain'] h1")
     assert "推进看板" in page.inner_text("[data-testid='stSidebarNav']")
     page.close()
+
+
+def test_a_bad_workbook_upload_explains_itself_in_the_browser(server, browser):
+    bad = ROOT / "sample_data" / "examples" / "错误示例_岭子镇.xlsx"
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    render(page, f"{server}/upload")
+    page.set_input_files("[data-testid='stFileUploaderDropzoneInput']", str(bad))
+    page.wait_for_selector("text=不能导入", timeout=60_000)
+    page.wait_for_timeout(1500)
+    body = page.inner_text("[data-testid='stMain']")
+    assert "有 " in body and "处错误" in body and "没有可以导入的工作簿" in body
+    full = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1366, "height": max(768, full)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=SHOTS / "upload_bad_workbook_1366x768_full.png")
+    page.close()
