@@ -46,7 +46,7 @@ def parse_yesno(value: object) -> tuple[bool | None, str | None]:
 
 def parse_count(value: object) -> tuple[int | None, str | None]:
     if isinstance(value, bool):
-        return None, f"“{value}”不是人数，请填整数"
+        return None, f"“{value}”不是人数，请填写整数（如 7）"
     if isinstance(value, (int, float)):
         number = value
     else:
@@ -55,9 +55,9 @@ def parse_count(value: object) -> tuple[int | None, str | None]:
             return None, f"“{value}”不是整数，请只填数字（如 7）"
         number = float(match.group(1))
     if number < 0:
-        return None, f"“{value}”为负数，人数不能小于 0"
+        return None, f"“{value}”是负数，人数不能小于 0，请填写 0 或正整数"
     if not float(number).is_integer():
-        return None, f"“{value}”不是整数，人数须为整数"
+        return None, f"“{value}”不是整数，人数须为整数，请改正"
     return int(number), None
 
 

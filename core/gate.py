@@ -6,6 +6,9 @@ import zipfile
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
+# An .xlsx whose parts unzip to more than this many times the upload limit is refused before any
+# parser sees it (a "zip bomb", or a sheet formatted down to row 1,048,576).
+UNZIPPED_RATIO = 10
 
 
 def refusal(data: bytes, max_bytes: int) -> str | None:
@@ -24,9 +27,13 @@ def refusal(data: bytes, max_bytes: int) -> str | None:
             return "这是网页（HTML）文件改了扩展名，并不是 Excel 工作簿；请在 Excel/WPS 中另存为 .xlsx 后上传。"
         return "文件不是 Excel 工作簿（.xlsx）；若是 CSV 或其他格式，请在 Excel/WPS 中打开后另存为 .xlsx 再上传。"
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return "文件已损坏或不完整（可能未下载完），请重新保存后上传。"
+    names = {e.filename for e in entries}
+    if sum(e.file_size for e in entries) > UNZIPPED_RATIO * max_bytes:
+        return (f"文件解压后超过 {UNZIPPED_RATIO * max_bytes / 1048576:.0f} MB，内容异常庞大；"
+                "请删除无关工作表、图片或大量空白格式后另存再上传。")
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
             return "这是 Excel 二进制工作簿（.xlsb），请另存为 Excel 工作簿（.xlsx）后再上传。"

@@ -19,6 +19,8 @@ class Column:
     synonyms: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     default: object = None  # value of a blank cell where blank has a meaning
+    required_when: str | None = None  # `required` applies only where this yes/no column is 是
+    blank_words: tuple[str, ...] = ()  # further cell texts that mean "blank" in this column
     width: int = 14  # template column width, in Excel character units
     hint: str = ""  # one line for the template's 填报说明
 
@@ -85,7 +87,7 @@ COMPOUNDS = Sheet(
                synonyms=("党员数", "党员人数", "其中党员", "其中：党员数", "业委会党员数", "业委会中党员数",
                          "其中党员人数"),
                width=12, hint="不得多于业委会成员数。"),
-        Column("committee_party_org", "业委会已建党组织", "yesno",
+        Column("committee_party_org", "业委会已建党组织", "yesno", required=True, required_when="has_committee",
                synonyms=("是否建立党组织", "已建党组织", "建立党组织", "党组织", "业委会党组织",
                          "是否成立党组织", "已成立党组织", "业委会是否建立党组织", "党支部", "是否建立党支部",
                          "业委会党支部"),
@@ -94,7 +96,9 @@ COMPOUNDS = Sheet(
                synonyms=("党组织成立时间", "党支部成立日期", "党支部成立时间"),
                width=14, hint="如 2021-11-20。"),
         Column("property_company", "物业服务企业", "text",
-               synonyms=("物业公司", "物业企业", "物业服务企业名称", "物业公司名称", "物业服务公司", "物业服务机构"),
+               synonyms=("物业公司", "物业企业", "物业服务企业名称", "物业公司名称", "物业服务公司", "物业服务机构",
+                         "物业企业名称"),
+               blank_words=("自管", "业主自管", "物业自管", "自行管理", "无物业", "无物业企业", "无物业公司", "无物业服务企业"),
                width=22, hint="空白表示无物业（自管）。"),
         Column("company_party_org", "物业企业已建党组织", "yesno",
                synonyms=("物业企业党组织", "物业公司党组织", "物业企业是否建立党组织", "物业公司是否建立党组织",
@@ -199,12 +203,17 @@ YES = ("是", "有", "已成立", "已建", "已建立", "已组建", "已设立
        "1", "true", "对")
 NO = ("否", "无", "未成立", "未建", "未建立", "未组建", "未设立", "没有", "×", "✗", "✘", "x", "n", "no", "0",
       "false", "不是", "/")
+# Cell texts that mean "nothing to report" in a count, date, text or choice column (a yes/no
+# column reads "无" and "/" as 否 instead).
+BLANK_MARKS = ("/", "-", "—", "——", "--", "─", "无", "暂无", "空")
 # First cell of a total row (skipped) and of a note row below the table (skipped).
 TOTAL_WORDS = ("合计", "小计", "总计", "共计", "累计")
 NOTE_PREFIXES = ("填表人", "填报人", "审核人", "负责人", "联系电话", "备注", "说明", "注：", "注:", "制表", "填报日期",
                  "报送日期", "单位负责人")
 # Header of the running-number column a clerk adds (ignored).
 SERIAL_HEADERS = ("序号", "编号", "no", "no.")
+# Headers of columns a clerk adds for remarks (ignored without a warning, like 序号).
+REMARK_HEADERS = ("备注", "说明", "备注说明", "其他说明", "情况说明")
 
 _SPACES = re.compile(r"\s+")
 
@@ -217,6 +226,12 @@ def normalize_label(text: object) -> str:
 def normalize_name(text: object) -> str:
     """A name as stored: NFKC-normalised with runs of white space collapsed and the ends trimmed."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text))).strip()
+
+
+def blank_marks(column: Column) -> frozenset[str]:
+    """Normalised cell texts that count as a blank cell in `column`."""
+    words = column.blank_words if column.kind == "yesno" else BLANK_MARKS + column.blank_words
+    return frozenset(map(normalize_label, words))
 
 
 def _index(pairs) -> dict[str, str]:

@@ -15,10 +15,13 @@ from core import gate, sheets
 from core.cells import PARSERS, is_blank, parse_choice, parse_date, parse_text
 from core.config import Campaign
 from core.issues import Issue, IssueList
-from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, LEDGERS, Column, normalize_label
+from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, LEDGERS, Column, blank_marks, normalize_label
 from core.reader import UnreadableWorkbook, read_sheets
 
-TOWN_SUFFIXES = ("街道办事处", "办事处", "街道办", "街道", "镇人民政府", "镇政府", "镇")
+# How clerks end a town's name, per kind of town: "般阳路街道办事处" is 般阳路街道, "昆仑镇人民政府" is
+# 昆仑镇; a bare stem ("般阳路", "昆仑") is either. A suffix of the other kind ("岭子街道" for 岭子镇)
+# is not a spelling of the town but a mistake, and is reported.
+TOWN_SUFFIXES = {"街道": ("街道办事处", "街道办", "办事处", "街道"), "镇": ("镇人民政府", "镇政府", "镇")}
 PANDAS_DTYPES = {"text": "object", "choice": "object", "yesno": "boolean", "int": "Int64", "date": "object"}
 
 
@@ -61,6 +64,15 @@ class ParsedWorkbook:
         return not self.errors
 
 
+def _split_town(key: str) -> tuple[str, str | None]:
+    """(stem, kind) of a normalised town name; kind None where it has no known suffix."""
+    for kind, suffixes in TOWN_SUFFIXES.items():
+        for suffix in suffixes:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                return key[: -len(suffix)], kind
+    return key, None
+
+
 def resolve_town(name: str | None, campaign: Campaign) -> str | None:
     """The configured town a clerk's spelling means ("般阳路", "昆仑镇人民政府" …), else None."""
     if not name:
@@ -69,40 +81,59 @@ def resolve_town(name: str | None, campaign: Campaign) -> str | None:
     for town in campaign.towns:
         if normalize_label(town) == key:
             return town
-    stem = next((key[: -len(s)] for s in TOWN_SUFFIXES if key.endswith(s) and len(key) > len(s)), key)
+    stem, kind = _split_town(key)
     matches = [t for t in campaign.towns
-               if next((normalize_label(t)[: -len(s)] for s in TOWN_SUFFIXES
-                        if normalize_label(t).endswith(s)), normalize_label(t)) == stem]
+               if _split_town(normalize_label(t))[0] == stem and kind in (None, _split_town(normalize_label(t))[1])]
     return matches[0] if len(matches) == 1 else None
+
+
+def unknown_town_message(label: str, written: object, campaign: Campaign) -> str:
+    """Chinese: the town is not configured, the one probably meant (岭子街道 → 岭子镇), and the list."""
+    stem = _split_town(normalize_label(written))[0]
+    near = [t for t in campaign.towns if _split_town(normalize_label(t))[0] == stem]
+    hint = f"是否应为“{near[0]}”？" if len(near) == 1 else ""
+    return f"{label}“{written}”不是本区的镇（街道）；{hint}请填写：{'、'.join(campaign.towns)}之一。"
 
 
 # ---------------------------------------------------------------- report metadata
 
+def _town_named_in(title_rows, campaign) -> str | None:
+    """The one configured town whose full name a title row mentions ("昆仑镇红色物业台账"), else None."""
+    named = {town for values, _, _ in title_rows for value in values if isinstance(value, str)
+             for town in campaign.towns if normalize_label(town) in normalize_label(value)}
+    return named.pop() if len(named) == 1 else None
+
+
 def _report_meta(raw_sheets, ledgers, campaign, town, report_date, issues):
-    """(default town, report date, filled_by, phone) from 基本信息, the title rows, then the caller."""
+    """(default town, town stated, report date, filled_by, phone) from 基本信息, the title rows, then
+    the caller. `town stated` is true where 基本信息 or the caller names a town, even one that is
+    not configured (that error is reported once, here, not again for every row)."""
     info = sheets.info_fields(raw_sheets)
     title = sheets.title_fields(ledgers)
     default_town = None
     if "town" in info:
-        value, sheet, row = info["town"]
+        value, sheet, row, label = info["town"]
         default_town = resolve_town(parse_text(value)[0], campaign)
         if default_town is None:
-            issues.error("unknown_town", f"镇（街道）“{value}”不是本区的镇（街道）；请填写：{'、'.join(campaign.towns)}。",
-                         sheet, row, "镇（街道）")
-    elif "town" in title:
-        default_town = resolve_town(title["town"][0], campaign)
+            issues.error("unknown_town", unknown_town_message(label, value, campaign),
+                         sheet, row, label)
+    else:
+        if "town" in title:
+            default_town = resolve_town(parse_text(title["town"][0])[0], campaign)
+        if default_town is None:
+            default_town = _town_named_in(sheets.title_rows(ledgers), campaign)
     if default_town is None and town and "town" not in info:
         default_town = resolve_town(town, campaign)
         if default_town is None:
-            issues.error("unknown_town", f"指定的镇（街道）“{town}”不是本区的镇（街道）；可选：{'、'.join(campaign.towns)}。")
+            issues.error("unknown_town", unknown_town_message("指定的镇（街道）", town, campaign))
 
     date = None
     source = info.get("report_date") or title.get("report_date")
     if source:
-        value, sheet, row = source
+        value, sheet, row, label = source
         date, problem = parse_date(value)
         if problem:
-            issues.error("bad_report_date", f"报送日期{problem}。", sheet, row, "报送日期")
+            issues.error("bad_report_date", f"{label}{problem}。", sheet, row, label)
     elif report_date:
         date = report_date
     else:
@@ -111,10 +142,11 @@ def _report_meta(raw_sheets, ledgers, campaign, town, report_date, issues):
     if date and date.year != campaign.year:
         issues.warning("report_date_outside_year",
                        f"报送日期 {date.isoformat()} 不在本次活动年度（{campaign.year}年）内，请确认是否填错。",
-                       *(source[1:] if source else (None, None)), "报送日期" if source else None)
+                       *(source[1:] if source else (None, None, None)))
     filled_by = parse_text(info["filled_by"][0])[0] if "filled_by" in info else None
     phone = parse_text(info["phone"][0])[0] if "phone" in info else None
-    return default_town, date, filled_by, phone
+    town_stated = default_town is not None or "town" in info or bool(town)
+    return default_town, town_stated, date, filled_by, phone
 
 
 # ---------------------------------------------------------------- one ledger sheet
@@ -125,7 +157,7 @@ def _convert(column: Column, value):
     return PARSERS[column.kind](value)
 
 
-def _read_ledger(ledger: sheets.Ledger, default_town, campaign, issues) -> pd.DataFrame:
+def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues) -> pd.DataFrame:
     """Canonical rows of one located ledger; cell problems go to `issues`."""
     spec, raw = ledger.spec, ledger.raw
     filled = sheets.fill_merged(raw)
@@ -135,62 +167,77 @@ def _read_ledger(ledger: sheets.Ledger, default_town, campaign, issues) -> pd.Da
         original = raw.rows[r]
         if all(is_blank(original[c]) if c < len(original) else True for _, c in mapped):
             continue  # blank, or only a merged cell running past the last data row
-        if sheets.row_kind(filled[r]) != "data":
-            continue  # 合计 / 小计 rows and notes below the table
+        if sheets.row_kind(filled[r], ledger) != "data":
+            continue  # 合计 / 小计 rows, notes below the table, the header repeated for printing
         kept.append(r)
 
     data: dict[str, pd.Series] = {"source_row": pd.Series([r + 1 for r in kept], dtype="int64")}
-    for column in spec.columns:
-        index = ledger.columns.get(column.code)
-        header = ledger.header_of(column.code)
-        values: list = []
-        cache: dict = {}
-        for r in kept:
-            row = filled[r]
-            raw_value = row[index] if index is not None and index < len(row) else ""
-            if is_blank(raw_value):
-                values.append(_blank(column, raw.name, header, r, issues))
-                continue
-            key = (type(raw_value), raw_value)
-            if key not in cache:
-                cache[key] = _convert(column, raw_value)
-            value, problem = cache[key]
-            if problem:
-                issues.error(f"bad_{column.kind}", f"“{header}”{problem}。", raw.name, r + 1, header)
-            values.append(value)
-        data[column.code] = pd.Series(values, dtype=PANDAS_DTYPES[column.kind])
-    frame = pd.DataFrame(data)
-    _resolve_towns(frame, ledger, default_town, campaign, issues)
+    # A column whose requirement depends on another (required_when) is read after it.
+    for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
+        data[column.code] = _read_column(column, ledger, filled, kept, data, issues)
+    frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))})
+    _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues)
     return frame
 
 
-def _blank(column: Column, sheet_name, header, r, issues):
-    """The value a blank cell stands for, reporting blanks that need one."""
+def _read_column(column: Column, ledger: sheets.Ledger, filled, kept, data, issues) -> pd.Series:
+    """One column's canonical values for the kept rows (cell problems go to `issues`)."""
+    index = ledger.columns.get(column.code)
+    header = ledger.header_of(column.code)
+    blanks = blank_marks(column)
+    condition = (data[column.required_when].fillna(False).astype(bool).tolist() if column.required_when
+                 else [True] * len(kept))
+    values: list = []
+    cache: dict = {}
+    for i, r in enumerate(kept):
+        row = filled[r]
+        raw_value = row[index] if index is not None and index < len(row) else ""
+        if is_blank(raw_value) or (isinstance(raw_value, str) and normalize_label(raw_value) in blanks):
+            values.append(_blank(column, ledger.raw.name, header, r, issues, condition[i]))
+            continue
+        key = (type(raw_value), raw_value)
+        if key not in cache:
+            cache[key] = _convert(column, raw_value)
+        value, problem = cache[key]
+        if problem:
+            issues.error(f"bad_{column.kind}", f"“{header}”{problem}。", ledger.raw.name, r + 1, header)
+        values.append(value)
+    return pd.Series(values, dtype=PANDAS_DTYPES[column.kind])
+
+
+def _blank(column: Column, sheet_name, header, r, issues, applies=True):
+    """The value a blank cell stands for, reporting blanks that need one.
+
+    Where the column is required only when another column is 是 (required_when) and that one is
+    not, a blank yes/no simply means 否.
+    """
     if column.default is not None:
         return column.default
     if column.required and column.code != "town":
         if column.kind == "yesno":
-            issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet_name, r + 1, header)
+            if applies:
+                issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet_name, r + 1, header)
             return False
-        issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet_name, r + 1, header)
+        if applies:
+            issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet_name, r + 1, header)
     return None
 
 
-def _resolve_towns(frame, ledger, default_town, campaign, issues):
+def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues):
     header = ledger.header_of("town")
     resolved = []
     cache: dict = {}
     missing_rows = []
     for row, written in zip(frame["source_row"], frame["town"]):
         if written is None:
-            if default_town is None:
+            if not town_stated:
                 missing_rows.append(row)
             resolved.append(default_town)
             continue
         if written not in cache:
             cache[written] = resolve_town(written, campaign)
         if cache[written] is None:
-            issues.error("unknown_town", f"镇（街道）“{written}”不是本区的镇（街道）；请填写：{'、'.join(campaign.towns)}。",
+            issues.error("unknown_town", unknown_town_message("镇（街道）", written, campaign),
                          ledger.raw.name, row, header)
         resolved.append(cache[written])
     if missing_rows:
@@ -206,16 +253,23 @@ def _each(frame, mask):
     return frame.loc[mask.fillna(False).astype(bool)].itertuples(index=False)
 
 
+def _rows_in_error(issues, ledger, code) -> set[int]:
+    """Excel rows whose cell in column `code` already has an error (a bad value reads as blank)."""
+    header = ledger.header_of(code)
+    return {i.row for i in issues.errors if i.sheet == ledger.raw.name and i.column == header}
+
+
 def _check_duplicates(frame, ledger, issues, label):
     keys = ["town", *ledger.spec.key_columns]
     valid = frame.dropna(subset=keys)
     duplicated = valid.duplicated(subset=keys, keep="first")
     first_rows = valid.drop_duplicates(subset=keys).set_index(keys)["source_row"]
     header = ledger.header_of(ledger.spec.key_columns[-1])
+    scope = "同一镇（街道）、同一社区内" if "community" in keys[1:-1] else "同一镇（街道）内"
     for row in valid.loc[duplicated].itertuples(index=False):
         key = tuple(getattr(row, k) for k in keys)
         issues.error(f"duplicate_{ledger.spec.key}",
-                     f"{label}“{key[-1]}”与第{first_rows.loc[key]}行重复（同一镇街、同一社区内只能出现一次），请删除或合并。",
+                     f"{label}“{key[-1]}”与第{first_rows.loc[key]}行重复（{scope}只能出现一次），请删除或合并。",
                      ledger.raw.name, row.source_row, header)
 
 
@@ -250,16 +304,17 @@ def _check_compounds(frame, ledger, campaign, report_date, issues):
         issues.error("party_org_without_committee",
                      f"“{h('committee_party_org')}”填了“是”，但“{h('has_committee')}”为“否”：没有业委会就不能有业委会党组织，"
                      "请改正其中一项。", ledger.raw.name, row.source_row, h("committee_party_org"))
-    no_size = frame["has_committee"].eq(True) & frame["committee_members"].isna()
+    no_size = frame["has_committee"].eq(True) & frame["committee_members"].isna() & ~frame["source_row"].isin(
+        _rows_in_error(issues, ledger, "committee_members"))
     for row in _each(frame, no_size):
-        issues.error("committee_members_missing", f"已成立业委会的小区须填写“{h('committee_members')}”。",
+        issues.error("committee_members_missing", f"已成立业委会的小区须填写“{h('committee_members')}”，请补填业委会成员人数。",
                      ledger.raw.name, row.source_row, h("committee_members"))
     _check_counts(frame, ledger, "committee_members", "committee_party_members", issues, "业委会")
-    few = frame["committee_party_org"].eq(True) & (
+    few = frame["has_committee"].eq(True) & frame["committee_party_org"].eq(True) & (
         frame["committee_party_members"].fillna(0) < campaign.min_party_members_for_org)
     for row in _each(frame, few):
         issues.warning("party_org_few_members",
-                       f"已建党组织，但党员只有 {row.committee_party_members or 0} 名（成立党组织一般需 "
+                       f"已建党组织，但党员只有 {0 if pd.isna(row.committee_party_members) else row.committee_party_members} 名（成立党组织一般需 "
                        f"{campaign.min_party_members_for_org} 名以上正式党员），请核对。",
                        ledger.raw.name, row.source_row, h("committee_party_members"))
     _check_dates(frame, ledger, ("committee_founded", "party_org_founded"), report_date, issues)
@@ -269,28 +324,31 @@ def _check_communities(frame, ledger, campaign, report_date, issues):
     h = ledger.header_of
     _check_duplicates(frame, ledger, issues, "社区")
     has = frame["has_epmc"].eq(True)
-    for row in _each(frame, has & frame["epmc_members"].isna()):
-        issues.error("epmc_members_missing", f"已成立环物委的社区须填写“{h('epmc_members')}”。",
+    no_size = frame["epmc_members"].isna() & ~frame["source_row"].isin(_rows_in_error(issues, ledger, "epmc_members"))
+    for row in _each(frame, has & no_size):
+        issues.error("epmc_members_missing", f"已成立环物委的社区须填写“{h('epmc_members')}”，请补填环物委成员人数。",
                      ledger.raw.name, row.source_row, h("epmc_members"))
     _check_counts(frame, ledger, "epmc_members", "epmc_party_members", issues, "环物委")
     members, party = frame["epmc_members"], frame["epmc_party_members"]
     small = has & (members < campaign.epmc_min_members)
     for row in _each(frame, small):
         issues.warning("epmc_too_small",
-                       f"环物委成员 {row.epmc_members} 人，少于规定的 {campaign.epmc_min_members} 人，不符合环物委组建要求。",
+                       f"环物委成员 {row.epmc_members} 人，少于规定的 {campaign.epmc_min_members} 人，不符合环物委组建要求；"
+                       "请核对人数或补足成员。",
                        ledger.raw.name, row.source_row, h("epmc_members"))
     if campaign.epmc_odd_members:
         for row in _each(frame, has & (members % 2 == 0) & ~small.fillna(False)):
-            issues.warning("epmc_even", f"环物委成员 {row.epmc_members} 人，应为单数。",
+            issues.warning("epmc_even", f"环物委成员 {row.epmc_members} 人，按要求应为单数；请核对人数或调整成员。",
                            ledger.raw.name, row.source_row, h("epmc_members"))
     share = campaign.epmc_min_party_share
     low = has & (members > 0) & (party * share.denominator < members * share.numerator)
     for row in _each(frame, low):
         issues.warning("epmc_party_share",
-                       f"环物委党员 {row.epmc_party_members} 人 / 成员 {row.epmc_members} 人，党员比例低于 {float(share):.0%}。",
+                       f"环物委党员 {row.epmc_party_members} 人 / 成员 {row.epmc_members} 人，党员比例低于 {float(share):.0%}；"
+                       "请核对党员人数或调整成员构成。",
                        ledger.raw.name, row.source_row, h("epmc_party_members"))
     for row in _each(frame, has & frame["epmc_conflict"].eq(True)):
-        issues.warning("epmc_conflict", "存在任职回避情形：环物委成员本人及直系亲属不得在本社区业委会、物业企业任职。",
+        issues.warning("epmc_conflict", "存在任职回避情形：环物委成员本人及直系亲属不得在本社区业委会、物业企业任职，请调整成员。",
                        ledger.raw.name, row.source_row, h("epmc_conflict"))
     _check_dates(frame, ledger, ("epmc_founded",), report_date, issues)
 
@@ -314,6 +372,23 @@ def _check_cross_sheet(tables, ledgers, issues):
     members = tables.get("epmc_members")
     if members is not None and communities is not None:
         _check_member_list(members, communities, ledgers, issues)
+    _check_towns_have_ledgers(tables, ledgers, issues)
+
+
+def _check_towns_have_ledgers(tables, ledgers, issues):
+    """A brand or member row of a town that has no compound or community in this workbook would
+    make an (empty) report that supersedes that town's real one: refuse it."""
+    reporting = {t for key in ("compounds", "communities") if key in tables for t in tables[key]["town"].dropna()}
+    for key in ("brands", "epmc_members"):
+        if key not in tables or ("compounds" not in tables and "communities" not in tables):
+            continue
+        ledger = ledgers[key]
+        for row in tables[key].itertuples(index=False):
+            if row.town is not None and row.town not in reporting:
+                issues.error("town_without_ledger",
+                             f"“{row.town}”在本工作簿的小区台账、社区台账中都没有数据，此行不能单独导入；"
+                             "请把这一行填到该镇（街道）自己的工作簿中，或改正镇（街道）名称。",
+                             ledger.raw.name, row.source_row, ledger.header_of("town"))
 
 
 def _check_member_list(members, communities, ledgers, issues):
@@ -327,11 +402,11 @@ def _check_member_list(members, communities, ledgers, issues):
         people, party = counted.loc[key]
         if row.epmc_members is not pd.NA and row.epmc_members is not None and people != row.epmc_members:
             issues.warning("member_list_mismatch",
-                           f"“{ledgers['epmc_members'].raw.name}”中该社区列了 {people} 名成员，与此处填写的 {row.epmc_members} 人不一致。",
+                           f"“{ledgers['epmc_members'].raw.name}”中该社区列了 {people} 名成员，与此处填写的 {row.epmc_members} 人不一致，请核对。",
                            ledger.raw.name, row.source_row, ledger.header_of("epmc_members"))
         if row.epmc_party_members is not pd.NA and row.epmc_party_members is not None and party != row.epmc_party_members:
             issues.warning("member_list_mismatch",
-                           f"“{ledgers['epmc_members'].raw.name}”中该社区有 {party} 名党员，与此处填写的 {row.epmc_party_members} 人不一致。",
+                           f"“{ledgers['epmc_members'].raw.name}”中该社区有 {party} 名党员，与此处填写的 {row.epmc_party_members} 人不一致，请核对。",
                            ledger.raw.name, row.source_row, ledger.header_of("epmc_party_members"))
 
 
@@ -340,16 +415,29 @@ CHECKS = {"compounds": _check_compounds, "communities": _check_communities, "bra
 
 # ---------------------------------------------------------------- the whole workbook
 
-def _check_columns(ledger: sheets.Ledger, default_town, issues) -> bool:
+def _check_size(ledger: sheets.Ledger, campaign: Campaign, issues) -> bool:
+    """False (with an error) where the sheet has more rows or columns than the campaign allows."""
+    rows = len(ledger.raw.rows)
+    columns = max((len(r) for r in ledger.raw.rows), default=0)
+    if rows > campaign.max_rows_per_sheet:
+        issues.error("too_many_rows", f"“{ledger.raw.name}”有 {rows} 行，超过上限 {campaign.max_rows_per_sheet} 行；"
+                     "请删除多余的行或把数据拆分到多个工作簿后再上传。", ledger.raw.name)
+    if columns > campaign.max_columns:
+        issues.error("too_many_columns", f"“{ledger.raw.name}”有 {columns} 列，超过上限 {campaign.max_columns} 列；"
+                     "请删除多余的列后再上传。", ledger.raw.name)
+    return rows <= campaign.max_rows_per_sheet and columns <= campaign.max_columns
+
+
+def _check_columns(ledger: sheets.Ledger, town_stated: bool, issues) -> bool:
     spec = ledger.spec
-    needed = list(spec.required_columns) + ([] if default_town else ["town"])
+    needed = list(spec.required_columns) + ([] if town_stated else ["town"])
     missing = [spec.column(code).header for code in needed if code not in ledger.columns]
     found = "、".join(f"“{h}”" for h in ledger.headers.values()) or "（无）"
     for header in ledger.duplicate_headers:
-        issues.warning("duplicate_column", f"表头“{header}”与前面的列含义相同，只读取了前一列。",
+        issues.warning("duplicate_column", f"表头“{header}”与前面的列含义相同，只读取了前一列；请删除重复的列或改正表头。",
                        ledger.raw.name, ledger.header_rows[-1] + 1, header)
     for header in ledger.unknown_headers:
-        issues.warning("unknown_column", f"未识别的列“{header}”，其内容不会导入。", ledger.raw.name,
+        issues.warning("unknown_column", f"未识别的列“{header}”，其内容不会导入；如需导入，请将表头改为模板中的名称。", ledger.raw.name,
                        ledger.header_rows[-1] + 1, header)
     if missing:
         issues.error("missing_column",
@@ -391,7 +479,7 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
         return parsed
 
     ledgers = sheets.locate_ledgers(raw_sheets)
-    default_town, date, parsed.filled_by, parsed.phone = _report_meta(
+    default_town, town_stated, date, parsed.filled_by, parsed.phone = _report_meta(
         raw_sheets, ledgers, campaign, town, report_date, issues)
     names = "、".join(f"“{s.name}”" for s in raw_sheets) or "（无）"
     for spec in (COMPOUNDS, COMMUNITIES):
@@ -403,9 +491,9 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
 
     tables: dict[str, pd.DataFrame] = {}
     for key, ledger in ledgers.items():
-        if not _check_columns(ledger, default_town, issues):
+        if not _check_size(ledger, campaign, issues) or not _check_columns(ledger, town_stated, issues):
             continue
-        frame = _read_ledger(ledger, default_town, campaign, issues)
+        frame = _read_ledger(ledger, default_town, town_stated, campaign, issues)
         if key in CHECKS:
             CHECKS[key](frame, ledger, campaign, date, issues)
         if frame.empty and ledger.spec.required:
