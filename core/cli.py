@@ -123,10 +123,17 @@ def _connect(args):
         raise UsageError(str(exc)) from None
 
 
+def _default_uploader() -> str:
+    try:
+        return f"命令行（{getpass.getuser()}）"
+    except (KeyError, OSError):  # a container user with no passwd entry
+        return "命令行"
+
+
 def cmd_import(args) -> int:
     results = _parse_files(args)
     with _connect(args) as conn:
-        entries = import_files(conn, results, args.uploader)
+        entries = import_files(conn, results, args.uploader or _default_uploader())
     if args.json:
         print(json.dumps({"files": entries}, ensure_ascii=False, indent=2))
     else:
@@ -226,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     files_command("validate", "检查工作簿，不保存", cmd_validate)
     imp = files_command("import", "检查并导入工作簿", cmd_import)
     imp.add_argument("--db", help="数据库文件（默认 REDPROP_DB 或 data/redprop.duckdb）")
-    imp.add_argument("--uploader", default=f"命令行（{getpass.getuser()}）", help="记录为上传人")
+    imp.add_argument("--uploader", help="记录为上传人（默认：命令行及系统用户名）")
 
     sample = commands.add_parser("sample", help="导入随附的示例数据")
     sample.add_argument("--db")

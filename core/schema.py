@@ -88,6 +88,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             value VARCHAR NOT NULL
         )""",
     ]),
+    (3, "content hash per report", [
+        # A report's canonical rows hashed, so that a consolidated workbook re-sent with one town
+        # changed stores a new version for that town only.
+        """ALTER TABLE uploads ADD COLUMN content_sha256 VARCHAR""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -91,7 +91,8 @@ def _store_report(conn, parsed: ParsedWorkbook, report, uploader: str, is_sample
     key = {"town": report.town, "report_date": report.report_date}
     active = conn.execute(sql("active_upload"), key).fetchone()
     counts = {"compounds": report.compound_count, "communities": report.community_count}
-    if active and active[2] == parsed.sha256:
+    content = report.content_sha256(parsed.filled_by, parsed.phone)
+    if active and active[2] == content:
         return StoredReport(report.town, report.report_date, active[1], None, True, **counts)
     version = conn.execute(sql("next_version"), key).fetchone()[0]
     conn.execute(sql("supersede"), {**key, "now": now})
@@ -99,7 +100,7 @@ def _store_report(conn, parsed: ParsedWorkbook, report, uploader: str, is_sample
         **key, "file_name": parsed.file_name, "sha256": parsed.sha256, "size_bytes": parsed.size_bytes,
         "now": now, "uploader": uploader, "version": version, "filled_by": parsed.filled_by,
         "phone": parsed.phone, "is_sample": is_sample, "warning_count": len(parsed.warnings),
-        "warnings": _warnings_json(parsed),
+        "warnings": _warnings_json(parsed), "content_sha256": content,
     }).fetchone()[0]
     for spec in LEDGERS:
         frame = report.tables[spec.key]

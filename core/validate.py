@@ -32,6 +32,16 @@ class Report:
     report_date: dt.date
     tables: dict[str, pd.DataFrame]  # ledger key → rows (one column per layout code + source_row)
 
+    def content_sha256(self, *details: object) -> str:
+        """A hash of the report's canonical rows (and the given details such as who filled it in),
+        blind to row order and to where the rows stood in the file."""
+        digest = hashlib.sha256(f"{self.town}|{self.report_date.isoformat()}|{details}".encode())
+        for key in sorted(self.tables):
+            frame = self.tables[key].drop(columns="source_row")
+            rows = sorted(frame.astype(str).itertuples(index=False, name=None))
+            digest.update(f"|{key}|{list(frame.columns)}|{rows}".encode())
+        return digest.hexdigest()
+
     @property
     def compound_count(self) -> int:
         return len(self.tables["compounds"])

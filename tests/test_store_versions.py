@@ -255,3 +255,21 @@ def test_uploads_lists_history_newest_first(conn, importer):
     frame = store.uploads(conn)
     assert list(frame["file_name"]) == ["第二次.xlsx", "第一次.xlsx"]
     assert list(frame["version"]) == [2, 1] and list(frame["active"]) == [True, False]
+
+
+def test_a_consolidated_workbook_resent_with_one_town_changed_versions_that_town_only(tmp_path, parse):
+    from tests.workbooks import community_row, compound_row, info_sheet, standard
+
+    def workbook(taihe_committee: str) -> bytes:
+        return standard(
+            [compound_row("东关社区", "幸福苑", "是", 5, 3, "是", town="般阳路街道"),
+             compound_row("新村社区", "和顺园", taihe_committee, *((5, 3) if taihe_committee == "是" else ()),
+                          town="太河镇")],
+            [community_row("东关社区", "否", town="般阳路街道"), community_row("新村社区", "否", town="太河镇")],
+            info=info_sheet(town=None))
+
+    conn = store.connect(tmp_path / "db.duckdb")
+    first = store.save(conn, parse(workbook("否"), "全区.xlsx"), "物业科")
+    again = store.save(conn, parse(workbook("是"), "全区.xlsx"), "物业科")
+    assert [(s.town, s.version, s.duplicate) for s in first] == [("般阳路街道", 1, False), ("太河镇", 1, False)]
+    assert [(s.town, s.version, s.duplicate) for s in again] == [("般阳路街道", 1, True), ("太河镇", 2, False)]

@@ -1,6 +1,6 @@
 -- name: active_upload
 -- The version in force for a town and report date.
-SELECT upload_id, version, sha256
+SELECT upload_id, version, content_sha256
 FROM uploads
 WHERE town = $town AND report_date = $report_date AND active;
 
@@ -16,9 +16,9 @@ WHERE town = $town AND report_date = $report_date AND active;
 
 -- name: insert_upload
 INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, uploaded_at, uploader, town, report_date,
-                     version, active, filled_by, phone, is_sample, warning_count, warnings)
+                     version, active, filled_by, phone, is_sample, warning_count, warnings, content_sha256)
 VALUES (nextval('upload_id_seq'), $file_name, $sha256, $size_bytes, $now, $uploader, $town, $report_date,
-        $version, TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings)
+        $version, TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings, $content_sha256)
 RETURNING upload_id;
 
 -- name: insert_compounds
