@@ -48,7 +48,8 @@ def milestone_chart(history: pd.DataFrame, campaign: Campaign, code: str, as_of:
             x=district["report_date"], y=district[code], mode="lines+markers+text", name=f"全区{measure.short}",
             line=dict(color=LINE_COLOR, width=4), marker=dict(size=11),
             text=[percent(v) if pd.notna(v) else "" for v in district[code]],
-            textposition="bottom right", textfont=dict(size=15, color=LINE_COLOR),
+            textposition=["bottom right"] * (len(district) - 1) + ["bottom left"],  # keep the last label inside
+            textfont=dict(size=15, color=LINE_COLOR),
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1%}<extra></extra>"))
     fig.add_vline(x=as_of, line=dict(color="#555", width=1, dash="dot"))
     fig.update_yaxes(range=[0, 1.08], tickformat=".0%", gridcolor="#e5e5e5", title=None)
