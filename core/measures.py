@@ -6,6 +6,7 @@ comparison with a target is never made on a rounded figure.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -80,11 +81,28 @@ def _rule_parameters(campaign: Campaign) -> dict:
     }
 
 
+def _rules_key(parameters: dict) -> str:
+    return json.dumps(parameters, sort_keys=True)
+
+
 def counts_of_uploads(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids: list[int]) -> dict[int, Figures]:
-    """Figures of each given stored report."""
+    """Figures of each given stored report: read from report_counts, computed (and kept) where missing."""
     if not upload_ids:
         return {}
-    rows = conn.execute(sql("town_counts"), {"upload_ids": upload_ids, **_rule_parameters(campaign)}).fetchall()
+    parameters = _rule_parameters(campaign)
+    rules = _rules_key(parameters)
+    rows = conn.execute(sql("cached_counts"), {"rules": rules, "upload_ids": upload_ids}).fetchall()
+    missing = sorted(set(upload_ids) - {row[0] for row in rows})
+    if missing:
+        computed = conn.execute(sql("town_counts"), {"upload_ids": missing, **parameters}).df()
+        conn.register("computed", computed)
+        try:
+            conn.execute(sql("cache_counts"), {"rules": rules})
+        except duckdb.Error:
+            pass  # a read-only connection, or another session cached them first: the counts are still right
+        finally:
+            conn.unregister("computed")
+        rows += list(computed.itertuples(index=False, name=None))
     return {row[0]: Figures(dict(zip(COUNTS, map(int, row[1:])))) for row in rows}
 
 
@@ -94,7 +112,8 @@ def reports_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
 
     Towns with no report are absent from `latest`; towns with one report are absent from `previous`.
     """
-    rows = [r for r in conn.execute(sql("reports_as_of"), {"as_of": as_of}).fetchall() if r[0] in campaign.towns]
+    towns = set(campaign.towns)
+    rows = [r for r in conn.execute(sql("reports_as_of"), {"as_of": as_of}).fetchall() if r[0] in towns]
     figures = counts_of_uploads(conn, campaign, [r[1] for r in rows])
     latest: dict[str, TownReport] = {}
     previous: dict[str, TownReport] = {}

@@ -83,16 +83,15 @@ def _brand_names(conn, campaign: Campaign, latest: dict[str, TownReport]) -> dic
     return names
 
 
-def _standing(town, latest, previous, campaign, as_of, brand_names) -> TownStanding:
+def _standing(town, latest, previous, campaign, as_of, phase, brand_names) -> TownStanding:
     report = latest.get(town)
     standing = TownStanding(town, report, previous.get(town))
     if report is None:
         return standing
     before = standing.previous
-    phase = judged_phase(campaign, as_of)
     standing.progress = {
         code: progress(code, report.figures, report.report_date, before.figures if before else None,
-                       before.report_date if before else None, campaign, as_of)
+                       before.report_date if before else None, campaign, as_of, phase)
         for code in phase.targets}
     standing.gaps = phase_gaps(report.figures, campaign)
     standing.ledger = points_ledger(report.figures, campaign, {"district_brands_new": brand_names.get(town, [])})
@@ -104,7 +103,8 @@ def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date
     """Where the district and every configured town stand on `as_of`."""
     latest, previous = reports_as_of(conn, campaign, as_of)
     brand_names = _brand_names(conn, campaign, latest)
-    towns = [_standing(t, latest, previous, campaign, as_of, brand_names) for t in campaign.towns]
+    phase = judged_phase(campaign, as_of)
+    towns = [_standing(t, latest, previous, campaign, as_of, phase, brand_names) for t in campaign.towns]
     ranks = rank_towns([(s.town, s.points, s.attainment) for s in towns], campaign)
     for standing in towns:
         standing.rank = ranks[standing.town]
@@ -116,9 +116,8 @@ def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date
     district_previous = None
     if previous_date:
         district_previous = district_figures(conn, reports_as_of(conn, campaign, previous_date)[0])
-    phase = judged_phase(campaign, as_of)
     district_progress = {
-        code: progress(code, district, latest_date or as_of, district_previous, previous_date, campaign, as_of)
+        code: progress(code, district, latest_date or as_of, district_previous, previous_date, campaign, as_of, phase)
         for code in phase.targets}
     return Snapshot(as_of, campaign, campaign.phase_on(as_of), phase, district, district_previous, previous_date,
                     district_progress, towns)

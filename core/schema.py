@@ -93,6 +93,58 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         # changed stores a new version for that town only.
         """ALTER TABLE uploads ADD COLUMN content_sha256 VARCHAR""",
     ]),
+    (4, "accounts, failed logins and the audit log", [
+        """CREATE TABLE users (
+            user_name     VARCHAR PRIMARY KEY,
+            role          VARCHAR NOT NULL,           -- admin | town | viewer (core/access.py)
+            town          VARCHAR,                    -- the one town of a town clerk
+            password_hash VARCHAR,                    -- argon2id (argon2-cffi); NULL: identity provider only
+            email         VARCHAR,                    -- matched against the identity provider's e-mail
+            active        BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at    TIMESTAMP NOT NULL,
+            created_by    VARCHAR NOT NULL,
+            changed_at    TIMESTAMP,
+            last_login_at TIMESTAMP
+        )""",
+        # Kept per name typed, known or not, so that guessing unknown names backs off as well.
+        """CREATE TABLE login_failures (
+            user_name    VARCHAR PRIMARY KEY,
+            failures     INTEGER NOT NULL,            -- consecutive failures since the last success
+            last_failed  TIMESTAMP NOT NULL,
+            locked_until TIMESTAMP
+        )""",
+        """CREATE SEQUENCE audit_id_seq START 1""",
+        """CREATE TABLE audit_log (
+            audit_id    BIGINT PRIMARY KEY,
+            at          TIMESTAMP NOT NULL,
+            user_name   VARCHAR NOT NULL,             -- who (the name typed, for a failed login)
+            role        VARCHAR,
+            action      VARCHAR NOT NULL,             -- core/audit.py ACTIONS
+            town        VARCHAR,
+            report_date DATE,
+            file_name   VARCHAR,
+            sha256      VARCHAR,                      -- of the file as uploaded
+            upload_id   BIGINT,
+            version     INTEGER,
+            detail      VARCHAR,                      -- a Chinese sentence
+            source      VARCHAR                       -- where from: 本机, 命令行 or the client's address
+        )""",
+        """CREATE INDEX audit_log_at ON audit_log (at)""",
+    ]),
+    (6, "counts per stored report, cached per set of campaign rules", [
+        # A stored report never changes, so its counts under given rules never do: computing them
+        # once turns "metrics as of a date" over a year of province history into a small lookup.
+        """CREATE TABLE report_counts (
+            upload_id BIGINT NOT NULL,
+            rules VARCHAR NOT NULL,                -- fingerprint of the rule parameters the counts used
+            compounds INTEGER NOT NULL, eligible_compounds INTEGER NOT NULL, committees INTEGER NOT NULL,
+            eligible_committees INTEGER NOT NULL, party_orgs INTEGER NOT NULL, red_committees INTEGER NOT NULL,
+            communities INTEGER NOT NULL, epmcs INTEGER NOT NULL, compliant_epmcs INTEGER NOT NULL,
+            property_companies INTEGER NOT NULL, property_companies_with_party_org INTEGER NOT NULL,
+            green_accepted INTEGER NOT NULL, district_brands_new INTEGER NOT NULL,
+            PRIMARY KEY (upload_id, rules)
+        )""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

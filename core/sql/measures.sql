@@ -112,3 +112,17 @@ FROM communities c
 LEFT JOIN per_community p USING (upload_id, town, community)
 WHERE c.upload_id IN (SELECT unnest($upload_ids))
 ORDER BY c.town, c.source_row;
+
+-- name: cached_counts
+SELECT upload_id, compounds, eligible_compounds, committees, eligible_committees, party_orgs, red_committees,
+       communities, epmcs, compliant_epmcs, property_companies, property_companies_with_party_org,
+       green_accepted, district_brands_new
+FROM report_counts
+WHERE rules = $rules AND upload_id IN (SELECT unnest($upload_ids));
+
+-- name: cache_counts
+INSERT OR IGNORE INTO report_counts
+SELECT upload_id, $rules, compounds, eligible_compounds, committees, eligible_committees, party_orgs,
+       red_committees, communities, epmcs, compliant_epmcs, property_companies, property_companies_with_party_org,
+       green_accepted, district_brands_new
+FROM computed;
