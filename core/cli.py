@@ -9,9 +9,15 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
+from core.access import AccessDenied
+from core.accounts import AccountError
+from core.backup import BackupError
+from core.cli_user import add_user_commands
 from core.config import ConfigError, default_campaign
 from core.store import StoreError
 
@@ -59,14 +65,25 @@ def _file_json(parsed, status: str, stored=None) -> dict:
 
 
 def _parse_files(args) -> list:
-    from core.validate import read_workbook
+    """Each file gated, then parsed in the worker pool (core/isolation.py), as many at once as it
+    has workers; results in the order given."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core import isolation
 
     campaign = default_campaign()
-    return [read_workbook(p.read_bytes(), p.name, campaign, town=args.town, report_date=args.date)
-            for p in _existing_files(args.files)]
+    paths = _existing_files(args.files)
+
+    def parse(path: Path):
+        return isolation.read_workbook(path.read_bytes(), path.name, campaign, town=args.town, report_date=args.date)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(campaign.parse_workers, len(paths)))) as threads:
+        return list(threads.map(parse, paths))
 
 
 def cmd_validate(args) -> int:
+    if args.annotated and len(args.files) != 1:
+        raise UsageError("--annotated 只能用于一个工作簿：请每次检查一个文件。")
     results = _parse_files(args)
     if args.json:
         print(json.dumps({"files": [_file_json(p, "valid" if p.ok else "rejected") for p in results]},
@@ -76,19 +93,48 @@ def cmd_validate(args) -> int:
             verdict = "可以导入" if parsed.ok else f"有 {len(parsed.errors)} 处错误，不能导入"
             print(f"{parsed.file_name}：{verdict}（提醒 {len(parsed.warnings)} 条）")
             _print_issues(parsed)
+    if args.annotated:
+        _write_annotated(results[0], Path(args.files[0]), Path(args.annotated), quiet=args.json)
     return EXIT_OK if all(p.ok for p in results) else EXIT_REJECTED
 
 
-def import_files(conn, parsed_files, uploader: str, is_sample: bool = False,
-                 uploaded_at: dict[str, dt.datetime] | None = None) -> list[dict]:
-    """Store every error-free workbook (each in its own transaction); JSON entries per file."""
-    from core import store
+def _write_annotated(parsed, source: Path, out: Path, quiet: bool) -> None:
+    """The workbook with its problem cells marked (core.annotate), written to `out`."""
+    from core.annotate import AnnotateError, annotated_workbook
 
+    from core.issues import WHOLE_FILE_CODES
+
+    if any(i.code in WHOLE_FILE_CODES for i in parsed.issues):
+        print(f"无法生成标注版：{parsed.errors[0].message}", file=sys.stderr)
+        return
+    try:
+        _write_bytes(out, annotated_workbook(source.read_bytes(), parsed))
+    except AnnotateError as exc:
+        print(f"无法生成标注版：{exc}", file=sys.stderr)
+        return
+    print(f"已生成标注版：{out}（错误 {len(parsed.errors)} 处、提醒 {len(parsed.warnings)} 条已标出）",
+          file=sys.stderr if quiet else sys.stdout)
+
+
+def _write_bytes(out: Path, data: bytes) -> None:
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"无法写入 {out}：{exc.strerror}") from None
+
+
+def import_files(conn, parsed_files, uploader: str, is_sample: bool = False,
+                 uploaded_at: dict[str, dt.datetime] | None = None, source: str = "命令行") -> list[dict]:
+    """Store every error-free workbook (each in its own transaction, logged as `uploader`); JSON entries per file."""
+    from core import access, actions
+
+    actor = access.cli_actor(uploader, source)
     entries = []
     for parsed in parsed_files:
         if parsed.ok:
             when = (uploaded_at or {}).get(parsed.file_name)
-            entries.append(_file_json(parsed, "stored", store.save(conn, parsed, uploader, is_sample, when)))
+            stored = actions.upload(conn, actor, parsed, is_sample=is_sample, uploaded_at=when)
+            entries.append(_file_json(parsed, "stored", stored))
         else:
             entries.append(_file_json(parsed, "rejected"))
     return entries
@@ -114,11 +160,24 @@ def _print_import(entries) -> None:
             print(f"{entry['file']}：{r['town']} {r['report_date']}，小区 {r['compounds']} 个、社区 {r['communities']} 个，{note}")
 
 
+# How long a command waits for another short command to release the database (REDPROP_LOCK_WAIT_S).
+LOCK_WAIT_S = float(os.environ.get("REDPROP_LOCK_WAIT_S") or 15)
+
+
 def _connect(args):
-    from core import store
+    """The database, for a command that must open it itself. Another command holding it briefly is
+    waited for; the dashboard holding it is not (its message says what to do instead)."""
+    from core import service, store
 
     try:
         return store.connect(args.db)
+    except store.DatabaseBusy as busy:
+        if service.owner_answers(store.db_path(args.db)):
+            raise UsageError(str(busy)) from None
+        try:
+            return store.connect(args.db, wait_s=LOCK_WAIT_S)
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
     except StoreError as exc:
         raise UsageError(str(exc)) from None
 
@@ -130,10 +189,56 @@ def _default_uploader() -> str:
         return "命令行"
 
 
+def _import_via_owner(args, uploader: str) -> list[dict] | None:
+    """Hand each file to the process that owns the database (the running dashboard); its JSON
+    entries, or None where no process answers."""
+    from core import service, store
+
+    target = store.db_path(args.db)
+    entries = []
+    for path in _existing_files(args.files):
+        header = {"op": "import", "file_name": path.name, "town": args.town, "uploader": uploader,
+                  "date": args.date.isoformat() if args.date else None}
+        try:
+            reply = service.request(target, header, path.read_bytes())
+        except service.OwnerUnavailable:
+            if entries:
+                raise UsageError(f"看板进程在导入过程中停止响应；{path.name} 及其后的文件未导入，请重新运行。") from None
+            return None
+        if not reply.get("ok"):
+            raise UsageError(reply.get("error") or "看板进程未能完成导入。")
+        entries.append(reply["entry"])
+    return entries
+
+
+def _import_here(args, uploader: str) -> list[dict]:
+    from core import store
+
+    with store.connect(args.db) as conn:  # DatabaseBusy when another process holds it
+        return import_files(conn, _parse_files(args), uploader)
+
+
 def cmd_import(args) -> int:
-    results = _parse_files(args)
-    with _connect(args) as conn:
-        entries = import_files(conn, results, args.uploader or _default_uploader())
+    """Import into the database directly, or — while the dashboard (or another import) holds it —
+    through the dashboard's process, or after the other import is done."""
+    from core import store
+
+    _existing_files(args.files)
+    uploader = args.uploader or _default_uploader()
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            entries = _import_here(args, uploader)
+            break
+        except store.DatabaseBusy as busy:
+            entries = _import_via_owner(args, uploader)
+            if entries is not None:
+                break
+            if time.monotonic() >= deadline:
+                raise UsageError(str(busy)) from None
+            time.sleep(0.3)
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps({"files": entries}, ensure_ascii=False, indent=2))
     else:
@@ -154,7 +259,7 @@ def load_sample(conn) -> list[dict]:
     # When each sample report was handed in, so the submission tracker has a history to show.
     times = json.loads((SAMPLE_DIR / "uploaded_at.json").read_text(encoding="utf-8"))
     uploaded_at = {name: dt.datetime.fromisoformat(when) for name, when in times.items()}
-    return import_files(conn, parsed, "示例数据", is_sample=True, uploaded_at=uploaded_at)
+    return import_files(conn, parsed, "示例数据", is_sample=True, uploaded_at=uploaded_at, source="系统")
 
 
 def cmd_sample(args) -> int:
@@ -217,6 +322,73 @@ def cmd_scorecard(args) -> int:
     return EXIT_OK
 
 
+def cmd_bulletin(args) -> int:
+    from core.bulletin import bulletin_docx, bulletin_facts, compose, text_bytes
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".docx", ".txt"):
+        raise UsageError(f"--out 须以 .docx 或 .txt 结尾：{out}")
+    with _connect(args) as conn:
+        text = compose(bulletin_facts(conn, default_campaign(), args.as_of or dt.date.today(), args.issued))
+    _write_bytes(out, bulletin_docx(text) if suffix == ".docx" else text_bytes(text))
+    print(f"已生成通报：{out}")
+    return EXIT_OK
+
+
+def cmd_pack(args) -> int:
+    from core.meeting_pack import meeting_pack
+    from core.metrics import snapshot
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out 须以 .xlsx 结尾：{out}")
+    with _connect(args) as conn:
+        snap = snapshot(conn, default_campaign(), args.as_of or dt.date.today())
+        data = meeting_pack(conn, snap)
+    _write_bytes(out, data)
+    print(f"已生成会议材料：{out}（截至 {snap.as_of.isoformat()}）")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    """A consistent snapshot of the database into a new folder — through the dashboard's process
+    while it runs (it owns the file)."""
+    from core import access, actions, backup, service, store
+
+    out = Path(args.out).expanduser().resolve()
+    try:
+        with store.connect(args.db) as conn:
+            manifest = actions.backup(conn, access.cli_actor(_default_uploader()), out)
+    except store.DatabaseBusy as busy:
+        try:
+            reply = service.request(store.db_path(args.db),
+                                    {"op": "backup", "folder": str(out), "uploader": _default_uploader()})
+        except service.OwnerUnavailable:
+            raise UsageError(str(busy)) from None
+        if not reply.get("ok"):
+            raise UsageError(reply.get("error") or "看板进程未能完成备份。")
+        manifest = reply["backup"]
+    counts = manifest["tables"]
+    print(f"已备份数据库到 {out}（报表版本 {counts.get('uploads', 0)} 个，共 {sum(counts.values())} 行）")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    """Replace the database with a backup (the dashboard must be stopped); the current database
+    is backed up automatically first."""
+    from core import access, actions, backup, store
+
+    try:
+        result = actions.restore_backup(access.cli_actor(_default_uploader()), Path(args.folder), args.db)
+    except store.DatabaseBusy as busy:
+        raise UsageError(f"{busy} 恢复会替换整个数据库，须先停止看板（在运行看板的窗口按 Ctrl+C），再运行本命令。") from None
+    kept = f"；原数据库已自动备份到 {result['previous_backup']}" if result["previous_backup"] else ""
+    print(f"已从 {result['restored_from']} 恢复数据库 {result['database']}"
+          f"（报表版本 {result['tables'].get('uploads', 0)} 个）{kept}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="红色物业建设推进看板 命令行")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -230,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(handler=handler)
         return cmd
 
-    files_command("validate", "检查工作簿，不保存", cmd_validate)
+    validate = files_command("validate", "检查工作簿，不保存", cmd_validate)
+    validate.add_argument("--annotated", metavar="OUT.xlsx",
+                          help="另存一份标注版：有问题的单元格标红（错误）或标黄（提醒）并加批注，首页为问题清单")
     imp = files_command("import", "检查并导入工作簿", cmd_import)
     imp.add_argument("--db", help="数据库文件（默认 REDPROP_DB 或 data/redprop.duckdb）")
     imp.add_argument("--uploader", help="记录为上传人（默认：命令行及系统用户名）")
@@ -251,9 +425,34 @@ def build_parser() -> argparse.ArgumentParser:
     scorecard.add_argument("--out", required=True, help="输出文件（.xlsx 或 .csv）")
     scorecard.set_defaults(handler=cmd_scorecard)
 
+    bulletin = commands.add_parser("bulletin", help="生成工作推进情况通报（.docx 或 .txt）")
+    bulletin.add_argument("--db")
+    bulletin.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+    bulletin.add_argument("--issued", type=_date, help="落款日期（默认今天）")
+    bulletin.add_argument("--out", required=True, help="输出文件（.docx 或 .txt）")
+    bulletin.set_defaults(handler=cmd_bulletin)
+
+    pack = commands.add_parser("pack", help="导出推进会会议材料（.xlsx，每部分一个工作表）")
+    pack.add_argument("--db")
+    pack.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+    pack.add_argument("--out", required=True, help="输出文件（.xlsx）")
+    pack.set_defaults(handler=cmd_pack)
+
+    backup = commands.add_parser("backup", help="备份数据库（看板运行时也可以）")
+    backup.add_argument("--out", required=True, metavar="DIR", help="备份到的新目录")
+    backup.add_argument("--db")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser("restore", help="用备份替换数据库（须先停止看板；替换前自动备份当前数据库）")
+    restore.add_argument("folder", metavar="DIR", help="backup 命令写出的备份目录")
+    restore.add_argument("--db")
+    restore.set_defaults(handler=cmd_restore)
+
     template = commands.add_parser("template", help="生成空白填报模板")
     template.add_argument("--out", required=True, help="输出文件（.xlsx）")
     template.set_defaults(handler=cmd_template)
+
+    add_user_commands(commands)
     return parser
 
 
@@ -262,6 +461,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 with argparse's message on a bad option
     try:
         return args.handler(args)
-    except (UsageError, ConfigError, StoreError) as exc:
+    except (UsageError, ConfigError, StoreError, AccountError, AccessDenied, BackupError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -65,6 +65,14 @@ class Campaign:
     max_upload_mb: int
     max_rows_per_sheet: int
     max_columns: int
+    # Hardening (issue 5): what the gate admits, and the limits of the parse workers.
+    max_unpacked_mb: int
+    max_zip_entries: int
+    max_compression_ratio: int
+    parse_workers: int
+    parse_memory_mb: int
+    parse_timeout_s: int
+    backups_kept: int
 
     def phase_on(self, day: dt.date) -> Phase | None:
         """The phase whose dates contain `day`, else None."""
@@ -73,6 +81,16 @@ class Campaign:
     def phase_ahead(self, day: dt.date) -> Phase | None:
         """The phase in force on `day`, else the next one to start, else None (campaign over)."""
         return self.phase_on(day) or next((p for p in self.phases if p.start > day), None)
+
+
+# Text a spreadsheet would run as a formula (core/exports.py FORMULA_TRIGGERS): names from this file
+# go into the template and every download, so they may not start so.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def _no_formula_start(value: str, where: str) -> None:
+    if value.startswith(_FORMULA_STARTS):
+        raise ConfigError(f"活动配置“{where}”的“{value.strip()}”以 = + - @ 等符号开头，表格软件会把它当作公式；请去掉开头的符号。")
 
 
 def _get(table: dict, key: str, kind, where: str):
@@ -85,6 +103,8 @@ def _get(table: dict, key: str, kind, where: str):
         raise ConfigError(f"活动配置“{where}{key}”应为非负整数，实际为 {value!r}。")
     if kind is str and (not isinstance(value, str) or not value.strip()):
         raise ConfigError(f"活动配置“{where}{key}”应为非空文字，实际为 {value!r}。")
+    if kind is str:
+        _no_formula_start(value, f"{where}{key}")
     if kind is dt.date and not (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         raise ConfigError(f"活动配置“{where}{key}”应为日期（如 2021-11-30），实际为 {value!r}。")
     return value
@@ -155,6 +175,8 @@ def parse_campaign(raw: dict) -> Campaign:
         raise ConfigError("活动配置“campaign.towns”应为镇（街道）名称列表。")
     if len(set(towns)) != len(towns):
         raise ConfigError("活动配置“campaign.towns”中有重复的镇（街道）。")
+    for town in towns:
+        _no_formula_start(town, "campaign.towns")
     denominator = _get(campaign, "formation_denominator", str, "campaign.")
     if denominator not in ("all", "eligible"):
         raise ConfigError("活动配置“campaign.formation_denominator”应为 all 或 eligible。")
@@ -198,6 +220,13 @@ def parse_campaign(raw: dict) -> Campaign:
         max_upload_mb=_get(limits, "max_upload_mb", int, "limits."),
         max_rows_per_sheet=_get(limits, "max_rows_per_sheet", int, "limits."),
         max_columns=_get(limits, "max_columns", int, "limits."),
+        max_unpacked_mb=_get(limits, "max_unpacked_mb", int, "limits."),
+        max_zip_entries=_get(limits, "max_zip_entries", int, "limits."),
+        max_compression_ratio=_get(limits, "max_compression_ratio", int, "limits."),
+        parse_workers=max(1, _get(limits, "parse_workers", int, "limits.")),
+        parse_memory_mb=_get(limits, "parse_memory_mb", int, "limits."),
+        parse_timeout_s=max(1, _get(limits, "parse_timeout_s", int, "limits.")),
+        backups_kept=_get(limits, "backups_kept", int, "limits."),
     )
 
 

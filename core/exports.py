@@ -155,13 +155,15 @@ def percent_text(value: float | None, digits: int = 1) -> str:
 
 # ---------------------------------------------------------------- CSV
 
-def _csv_bytes(header: list[str], records: list[list]) -> bytes:
-    """UTF-8 with BOM (Excel on Chinese Windows), every field quoted, CRLF line ends."""
+def _csv_bytes(header: list[str], records: list[list[str]]) -> bytes:
+    """UTF-8 with BOM (Excel on Chinese Windows), every field quoted, CRLF line ends. Fields come
+    formatted: text through safe_text, numbers and dates as written (a negative number is a
+    number, never given an apostrophe)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow([safe_text(h) for h in header])
     for record in records:
-        writer.writerow([safe_text(v) for v in record])
+        writer.writerow(record)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -172,7 +174,7 @@ def _csv_score_value(column: ScoreColumn, value) -> str:
         return percent_text(value)
     if column.kind == "date":
         return value.isoformat()
-    return str(value)
+    return safe_text(value) if isinstance(value, str) else str(value)
 
 
 def scorecard_csv(snap: Snapshot) -> bytes:
@@ -198,12 +200,13 @@ def _plain(value):
 
 
 def _csv_plain(value) -> str:
+    """A DataFrame cell as a CSV field: text made safe, numbers and dates untouched."""
     value = _plain(value)
     if value is None:
         return ""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return str(value)
+    return safe_text(value) if isinstance(value, str) else str(value)
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:

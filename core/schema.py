@@ -116,7 +116,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """CREATE SEQUENCE audit_id_seq START 1""",
         """CREATE TABLE audit_log (
             audit_id    BIGINT PRIMARY KEY,
-            at          TIMESTAMP NOT NULL,
+            happened_at TIMESTAMP NOT NULL,
             user_name   VARCHAR NOT NULL,             -- who (the name typed, for a failed login)
             role        VARCHAR,
             action      VARCHAR NOT NULL,             -- core/audit.py ACTIONS
@@ -129,7 +129,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             detail      VARCHAR,                      -- a Chinese sentence
             source      VARCHAR                       -- where from: 本机, 命令行 or the client's address
         )""",
-        """CREATE INDEX audit_log_at ON audit_log (at)""",
+        """CREATE INDEX audit_log_happened_at ON audit_log (happened_at)""",
     ]),
     (6, "counts per stored report, cached per set of campaign rules", [
         # A stored report never changes, so its counts under given rules never do: computing them

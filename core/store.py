@@ -1,9 +1,24 @@
-"""The DuckDB store: schema migrations, one transaction per import, versions, reads."""
+"""The DuckDB store: schema migrations, one transaction per import, versions, reads.
+
+One process owns the database file (DuckDB locks it per process): the dashboard, or a command
+run while it is stopped. Inside that process every session has its own cursor, and writers take
+turns under one lock (`transaction`), so concurrent uploads are stored one after another, in the
+order they reach it. Each write is one explicit transaction followed by a CHECKPOINT, and bumps
+a write generation that is also kept beside the file (<db>.generation): a database that comes
+back from its write-ahead log with fewer writes than that was not fully replayed, and is refused
+rather than served (see `connect`).
+"""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import filecmp
 import json
 import os
+import re
+import shutil
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,16 +76,144 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> None:
             raise
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """An open, migrated connection to the database file (created if missing)."""
-    target = db_path(path)
+class DatabaseBusy(StoreError):
+    """Another process holds the database file (DuckDB's lock); the message is Chinese."""
+
+    def __init__(self, target: Path, pid: int | None):
+        holder = f"进程 {pid}" if pid else "另一个进程"
+        super().__init__(f"数据库文件 {target} 正被另一个程序（{holder}）使用，通常是正在运行的看板。"
+                         "看板运行时请在看板中操作；python -m core import 和 backup 会自动交给看板完成，"
+                         "其他命令请先停止看板再运行。")
+        self.pid = pid
+
+
+_LOCK_HELD, _PID = "Could not set lock on file", re.compile(r"PID (\d+)")
+FEWER_WRITES = ("数据库文件 {target} 中只有前 {found} 次写入，而最后确认保存的是第 {expected} 次（可能换用了较早的数据库文件，"
+                "或预写日志被删除）。为免在不完整的数据上继续工作，程序没有启动。若是有意换用了较早的文件，请删除 {note} 后再启动；"
+                "否则请用最近的备份恢复：python -m core restore 备份目录。")
+WAL_BROKEN = ("数据库的预写日志（{wal}）无法完整恢复{detail}。为免丢失或错乱数据，程序没有启动，也没有删除或改动该日志"
+              "（启动前已另存一份到 {copy}）。请先备份整个 data 文件夹，再用最近的备份恢复：python -m core restore 备份目录；"
+              "或联系技术支持处理该日志。")
+
+
+def _lock_holder(exc: duckdb.Error) -> tuple[bool, int | None]:
+    """(is it DuckDB's file lock held by another process, that process's id)."""
+    text = str(exc)
+    if _LOCK_HELD not in text:
+        return False, None
+    pid = _PID.search(text)
+    return True, int(pid.group(1)) if pid else None
+
+
+def wal_path(target: Path) -> Path:
+    return target.with_name(target.name + ".wal")
+
+
+def generation_path(target: Path) -> Path:
+    return target.with_name(target.name + ".generation")
+
+
+def _recorded_generation(target: Path) -> int | None:
+    """The write generation last committed to this file, as recorded beside it; None if unknown."""
+    try:
+        return int(generation_path(target).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+WAL_COPIES_KEPT = 10
+
+
+def _keep_wal_copy(target: Path) -> Path:
+    """A copy of the database's write-ahead log in backups/wal/, made before DuckDB replays it."""
+    folder = target.parent / "backups" / "wal"
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = sorted(folder.glob(f"{target.name}-*.wal"))
+    if kept and filecmp.cmp(kept[-1], wal_path(target), shallow=False):
+        return kept[-1]  # the same log, copied at an earlier attempt to start
+    copy = folder / f"{target.name}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.wal"
+    shutil.copy2(wal_path(target), copy)
+    kept = sorted(folder.glob(f"{target.name}-*.wal"))
+    for old in kept[:-WAL_COPIES_KEPT]:
+        old.unlink(missing_ok=True)
+    return copy
+
+
+
+def _check_wal(target: Path) -> None:
+    """Refuse a database whose write-ahead log cannot be replayed in full.
+
+    DuckDB replays a log up to the first entry it cannot read and silently drops the rest (and,
+    at the next write, the rest of the file). So the log is copied aside first, then replayed in
+    a read-only open (which changes nothing on disk), and the database's write generation is
+    compared with the one recorded beside it after the last commit. Raises StoreError.
+    """
+    wal = wal_path(target)
+    if not target.exists() or not wal.exists() or wal.stat().st_size == 0:
+        return
+    copy = _keep_wal_copy(target)
+    try:
+        probe = duckdb.connect(str(target), read_only=True)
+    except duckdb.ConnectionException:
+        return  # this process has it open already: the log was replayed then
+    except duckdb.Error as exc:
+        if _lock_holder(exc)[0]:
+            raise
+        raise StoreError(WAL_BROKEN.format(wal=wal, copy=copy, detail=f"（{str(exc).splitlines()[0][:200]}）")) from None
+    try:
+        found = generation(probe)
+    finally:
+        probe.close()
+    expected = _recorded_generation(target)
+    if expected is not None and found < expected:
+        raise StoreError(WAL_BROKEN.format(wal=wal, copy=copy,
+                                           detail=f"：恢复后只有前 {found} 次写入，而最后确认保存的是第 {expected} 次"))
+
+
+def _check_generation(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Refuse (closing it) a database holding fewer writes than were committed to it: an older
+    file put in its place, or a log removed. (With a log, `_check_wal` has looked already.)"""
+    expected, found = _recorded_generation(target), generation(conn)
+    if expected is not None and found < expected:
+        conn.close()
+        raise StoreError(FEWER_WRITES.format(target=target, found=found, expected=expected,
+                                             note=generation_path(target)))
+
+
+def _open(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         if not read_only:
             target.parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(str(target), read_only=read_only)
-    except (duckdb.Error, OSError) as exc:
+            _check_wal(target)
+        return duckdb.connect(str(target), read_only=read_only)
+    except duckdb.Error as exc:
+        busy, pid = _lock_holder(exc)
+        if busy:
+            raise DatabaseBusy(target, pid) from None
         raise StoreError(f"无法打开数据库文件 {target}：{exc}") from None
+    except OSError as exc:
+        raise StoreError(f"无法打开数据库文件 {target}：{exc}") from None
+
+
+def connect(path: str | os.PathLike | None = None, read_only: bool = False,
+            wait_s: float = 0) -> duckdb.DuckDBPyConnection:
+    """An open, migrated connection to the database file (created if missing).
+
+    Raises DatabaseBusy when another process holds the file after `wait_s` seconds of retrying
+    (a short command may be about to finish), StoreError when the file or its log is unusable.
+    """
+    target = db_path(path)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn = _open(target, read_only)
+            break
+        except DatabaseBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
     if not read_only:
+        _check_generation(conn, target)
         try:
             migrate(conn)
         except duckdb.Error as exc:
@@ -81,6 +224,83 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
 
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
+
+
+# ---------------------------------------------------------------- writes: one at a time, one transaction each
+
+_WRITE_LOCK = threading.RLock()  # writers of this process take turns: a well-defined order, no conflicts
+GENERATION_KEY = "write_generation"
+
+
+def generation(conn: duckdb.DuckDBPyConnection) -> int:
+    """How many writes (imports, restores, removals) the database has committed."""
+    try:
+        rows = conn.execute(sql("get_setting"), {"key": GENERATION_KEY}).fetchall()
+    except duckdb.CatalogException:
+        return 0
+    return int(rows[0][0]) if rows else 0
+
+
+def database_file(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the connection's database; None for an in-memory one."""
+    (path,) = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _record_generation(conn: duckdb.DuckDBPyConnection, value: int) -> None:
+    """Note the committed generation beside the file (after the commit, so it never runs ahead)."""
+    target = database_file(conn)
+    if target is None:
+        return
+    temporary = generation_path(target).with_suffix(".generation.tmp")
+    try:
+        temporary.write_text(str(value), encoding="ascii")
+        os.replace(temporary, generation_path(target))
+    except OSError:
+        pass  # a lower bound only: a missing or older note never refuses a good database
+
+
+def checkpoint(conn: duckdb.DuckDBPyConnection) -> None:
+    """Move the write-ahead log into the database file, unless another transaction prevents it
+    now (DuckDB then checkpoints later; the log keeps every commit durable meanwhile)."""
+    try:
+        conn.execute("CHECKPOINT")
+    except (duckdb.TransactionException, duckdb.InvalidInputException):
+        pass
+
+
+@contextlib.contextmanager
+def writing():
+    """Hold this process's write lock (re-entrant): for work that must see no other write
+    between its steps, e.g. a backup taken just before a change."""
+    with _WRITE_LOCK:
+        yield
+
+
+class Write:
+    """The write in progress: a writer that found nothing to change sets `changed` to False."""
+    changed = True
+
+
+@contextlib.contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection):
+    """One write: under the write lock, BEGIN … COMMIT (ROLLBACK on any error), the write
+    generation bumped inside it, then a CHECKPOINT. Every writer of the store goes through here."""
+    with _WRITE_LOCK:
+        conn.begin()
+        write = Write()
+        try:
+            yield write
+            if write.changed:
+                count = generation(conn) + 1
+                conn.execute(sql("put_setting"), {"key": GENERATION_KEY, "value": str(count)})
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        if write.changed:
+            _record_generation(conn, count)
+            checkpoint(conn)
 
 
 def _warnings_json(parsed: ParsedWorkbook) -> str:
@@ -120,15 +340,13 @@ def save(conn: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, uploader: str,
     if not parsed.ok:
         raise ValueError("a workbook with errors is never stored")
     now = uploaded_at or _now()
-    conn.begin()
     try:
-        stored = [_store_report(conn, parsed, r, uploader, is_sample, now) for r in parsed.reports]
-        conn.commit()
+        with transaction(conn) as write:
+            stored = [_store_report(conn, parsed, r, uploader, is_sample, now) for r in parsed.reports]
+            write.changed = not all(s.duplicate for s in stored)  # the same file again stores nothing
     except BaseException:
-        conn.rollback()
         conn.unregister("incoming")
         raise
-    conn.execute("CHECKPOINT")
     return stored
 
 
@@ -198,26 +416,26 @@ def _later_than_last_supersede(conn: duckdb.DuckDBPyConnection) -> dt.datetime:
 
 
 def restore_version(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str) -> StoredReport:
-    """Make an earlier version the one in force for its town and report date, in one transaction.
+    """Make an earlier version the one in force for its town and report date, in one transaction,
+    after an automatic backup of the database (core/backup.py).
 
     The version in force until now is superseded (kept, inactive); nothing is deleted. `who`
     (the person restoring) is not stored yet: the uploads table has no column for it.
     """
-    conn.begin()
-    try:
+    from core import backup
+
+    with writing():
         info = _upload_info(conn, upload_id)
         if info["active"]:
             raise VersionError(f"{info['town']} {info['report_date']:%Y-%m-%d} 第{info['version']}版"
                                "已经是当前生效的版本，无需恢复。")
-        key = {"town": info["town"], "report_date": info["report_date"]}
-        current = conn.execute(sql("active_upload"), key).fetchone()
-        conn.execute(sql("supersede"), {**key, "now": _later_than_last_supersede(conn)})
-        conn.execute(sql("activate_upload"), {"upload_id": upload_id})
-        compounds, communities = conn.execute(sql("upload_row_counts"), {"upload_id": upload_id}).fetchone()
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+        backup.auto_backup(conn, "restore-version")
+        with transaction(conn):
+            key = {"town": info["town"], "report_date": info["report_date"]}
+            current = conn.execute(sql("active_upload"), key).fetchone()
+            conn.execute(sql("supersede"), {**key, "now": _later_than_last_supersede(conn)})
+            conn.execute(sql("activate_upload"), {"upload_id": upload_id})
+            compounds, communities = conn.execute(sql("upload_row_counts"), {"upload_id": upload_id}).fetchone()
     return StoredReport(info["town"], info["report_date"], info["version"], current[1] if current else None,
                         False, compounds, communities)
 
@@ -235,31 +453,20 @@ def remove_sample(conn: duckdb.DuckDBPyConnection) -> int:
     ledger rows; the second deletes the emptied uploads rows. After the first, readers already see
     no sample data; if the second fails, calling again finishes the job.
     """
-    conn.begin()
-    try:
+    from core import backup
+
+    with writing():
         (count,) = conn.execute(sql("sample_count")).fetchone()
-        if count:
+        if not count:
+            return 0
+        backup.auto_backup(conn, "remove-sample")
+        with transaction(conn):
             conn.execute(sql("retire_sample_uploads"), {"now": _later_than_last_supersede(conn)})
             conn.execute(sql("reactivate_real_uploads"))
             for name in _SAMPLE_LEDGER_DELETES:
                 conn.execute(sql(name))
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    if not count:
-        return 0
-    conn.begin()
-    try:
-        conn.execute(sql("delete_sample_uploads"))
-        # Remembered, so that an empty database is not filled with the sample again at the next start.
-        conn.execute(sql("put_setting"), {"key": SAMPLE_REMOVED, "value": _now().isoformat()})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    try:
-        conn.execute("CHECKPOINT")
-    except duckdb.TransactionException:
-        pass  # an older transaction of another cursor still sees the deleted rows; DuckDB checkpoints later
+        with transaction(conn):
+            conn.execute(sql("delete_sample_uploads"))
+            # Remembered, so that an empty database is not filled with the sample again at the next start.
+            conn.execute(sql("put_setting"), {"key": SAMPLE_REMOVED, "value": _now().isoformat()})
     return count

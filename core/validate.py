@@ -16,7 +16,7 @@ from core.cells import PARSERS, is_blank, parse_choice, parse_date, parse_text
 from core.config import Campaign
 from core.issues import Issue, IssueList
 from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, LEDGERS, Column, blank_marks, normalize_label
-from core.reader import UnreadableWorkbook, read_sheets
+from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_sheets, scan_sheets
 
 # How clerks end a town's name, per kind of town: "般阳路街道办事处" is 般阳路街道, "昆仑镇人民政府" is
 # 昆仑镇; a bare stem ("般阳路", "昆仑") is either. A suffix of the other kind ("岭子街道" for 岭子镇)
@@ -114,6 +114,18 @@ def _town_named_in(title_rows, campaign) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+def _info_text(info, code: str, issues) -> str | None:
+    """A text field of 基本信息 (filled_by, phone), refused where longer than an Excel cell holds."""
+    if code not in info:
+        return None
+    value, sheet, row, label = info[code]
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        issues.error("cell_too_long", f"“{label}”有 {len(value)} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，"
+                     "请删减后再上传。", sheet, row, label)
+        return None
+    return parse_text(value)[0]
+
+
 def _report_meta(raw_sheets, ledgers, campaign, town, report_date, issues):
     """(default town, town stated, report date, filled_by, phone) from 基本信息, the title rows, then
     the caller. `town stated` is true where 基本信息 or the caller names a town, even one that is
@@ -153,18 +165,30 @@ def _report_meta(raw_sheets, ledgers, campaign, town, report_date, issues):
         issues.warning("report_date_outside_year",
                        f"报送日期 {date.isoformat()} 不在本次活动年度（{campaign.year}年）内，请确认是否填错。",
                        *(source[1:] if source else (None, None, None)))
-    filled_by = parse_text(info["filled_by"][0])[0] if "filled_by" in info else None
-    phone = parse_text(info["phone"][0])[0] if "phone" in info else None
+    filled_by, phone = _info_text(info, "filled_by", issues), _info_text(info, "phone", issues)
     town_stated = default_town is not None or "town" in info or bool(town)
     return default_town, town_stated, date, filled_by, phone
 
 
 # ---------------------------------------------------------------- one ledger sheet
 
+def _col(ledger: sheets.Ledger, code: str) -> int | None:
+    """The 1-based Excel column of a ledger column, for the issue that names one of its cells."""
+    index = ledger.columns.get(code)
+    return None if index is None else index + 1
+
+
 def _convert(column: Column, value):
     if column.kind == "choice":
         return parse_choice(value, column.choices)
     return PARSERS[column.kind](value)
+
+
+def _convert_checked(column: Column, value):
+    """(value, problem, issue code) of one cell; text longer than an Excel cell can hold is refused."""
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        return None, f"有 {len(value)} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传", "cell_too_long"
+    return (*_convert(column, value), f"bad_{column.kind}")
 
 
 def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues) -> pd.DataFrame:
@@ -203,19 +227,19 @@ def _read_column(column: Column, ledger: sheets.Ledger, filled, kept, data, issu
         row = filled[r]
         raw_value = row[index] if index is not None and index < len(row) else ""
         if is_blank(raw_value) or (isinstance(raw_value, str) and normalize_label(raw_value) in blanks):
-            values.append(_blank(column, ledger.raw.name, header, r, issues, condition[i]))
+            values.append(_blank(column, ledger.raw.name, header, r, issues, condition[i], _col(ledger, column.code)))
             continue
         key = (type(raw_value), raw_value)
         if key not in cache:
-            cache[key] = _convert(column, raw_value)
-        value, problem = cache[key]
+            cache[key] = _convert_checked(column, raw_value)
+        value, problem, code = cache[key]
         if problem:
-            issues.error(f"bad_{column.kind}", f"“{header}”{problem}。", ledger.raw.name, r + 1, header)
+            issues.error(code, f"“{header}”{problem}。", ledger.raw.name, r + 1, header, index + 1)
         values.append(value)
     return pd.Series(values, dtype=PANDAS_DTYPES[column.kind])
 
 
-def _blank(column: Column, sheet_name, header, r, issues, applies=True):
+def _blank(column: Column, sheet_name, header, r, issues, applies=True, number=None):
     """The value a blank cell stands for, reporting blanks that need one.
 
     Where the column is required only when another column is 是 (required_when) and that one is
@@ -226,10 +250,11 @@ def _blank(column: Column, sheet_name, header, r, issues, applies=True):
     if column.required and column.code != "town":
         if column.kind == "yesno":
             if applies:
-                issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet_name, r + 1, header)
+                issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet_name, r + 1, header,
+                               number)
             return False
         if applies:
-            issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet_name, r + 1, header)
+            issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet_name, r + 1, header, number)
     return None
 
 
@@ -248,12 +273,12 @@ def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues):
             cache[written] = resolve_town(written, campaign)
         if cache[written] is None:
             issues.error("unknown_town", unknown_town_message("镇（街道）", written, campaign),
-                         ledger.raw.name, row, header)
+                         ledger.raw.name, row, header, _col(ledger, "town"))
         resolved.append(cache[written])
     if missing_rows:
         where = f"第{missing_rows[0]}行" + (f"等{len(missing_rows)}行" if len(missing_rows) > 1 else "")
         issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
-                     ledger.raw.name, missing_rows[0], header)
+                     ledger.raw.name, missing_rows[0], header, _col(ledger, "town"))
     frame["town"] = pd.Series(resolved, index=frame.index, dtype="object")
 
 
@@ -280,7 +305,7 @@ def _check_duplicates(frame, ledger, issues, label):
         key = tuple(getattr(row, k) for k in keys)
         issues.error(f"duplicate_{ledger.spec.key}",
                      f"{label}“{key[-1]}”与第{first_rows.loc[key]}行重复（{scope}只能出现一次），请删除或合并。",
-                     ledger.raw.name, row.source_row, header)
+                     ledger.raw.name, row.source_row, header, _col(ledger, ledger.spec.key_columns[-1]))
 
 
 def _check_dates(frame, ledger, codes, report_date, issues):
@@ -294,7 +319,7 @@ def _check_dates(frame, ledger, codes, report_date, issues):
         for row in _each(frame, late):
             issues.warning("date_after_report",
                            f"“{header}”{getattr(row, code).isoformat()} 晚于报送日期 {report_date.isoformat()}，请核对。",
-                           ledger.raw.name, row.source_row, header)
+                           ledger.raw.name, row.source_row, header, _col(ledger, code))
 
 
 def _check_counts(frame, ledger, members, party, issues, unit):
@@ -303,7 +328,7 @@ def _check_counts(frame, ledger, members, party, issues, unit):
         issues.error("party_exceeds_members",
                      f"“{ledger.header_of(party)}”{getattr(row, party)} 多于“{ledger.header_of(members)}”"
                      f"{getattr(row, members)}，党员数不能超过{unit}成员数，请核对。",
-                     ledger.raw.name, row.source_row, ledger.header_of(party))
+                     ledger.raw.name, row.source_row, ledger.header_of(party), _col(ledger, party))
 
 
 def _check_compounds(frame, ledger, campaign, report_date, issues):
@@ -313,12 +338,13 @@ def _check_compounds(frame, ledger, campaign, report_date, issues):
     for row in _each(frame, orphan):
         issues.error("party_org_without_committee",
                      f"“{h('committee_party_org')}”填了“是”，但“{h('has_committee')}”为“否”：没有业委会就不能有业委会党组织，"
-                     "请改正其中一项。", ledger.raw.name, row.source_row, h("committee_party_org"))
+                     "请改正其中一项。", ledger.raw.name, row.source_row, h("committee_party_org"),
+                     _col(ledger, "committee_party_org"))
     no_size = frame["has_committee"].eq(True) & frame["committee_members"].isna() & ~frame["source_row"].isin(
         _rows_in_error(issues, ledger, "committee_members"))
     for row in _each(frame, no_size):
         issues.error("committee_members_missing", f"已成立业委会的小区须填写“{h('committee_members')}”，请补填业委会成员人数。",
-                     ledger.raw.name, row.source_row, h("committee_members"))
+                     ledger.raw.name, row.source_row, h("committee_members"), _col(ledger, "committee_members"))
     _check_counts(frame, ledger, "committee_members", "committee_party_members", issues, "业委会")
     few = frame["has_committee"].eq(True) & frame["committee_party_org"].eq(True) & (
         frame["committee_party_members"].fillna(0) < campaign.min_party_members_for_org)
@@ -326,7 +352,8 @@ def _check_compounds(frame, ledger, campaign, report_date, issues):
         issues.warning("party_org_few_members",
                        f"已建党组织，但党员只有 {0 if pd.isna(row.committee_party_members) else row.committee_party_members} 名（成立党组织一般需 "
                        f"{campaign.min_party_members_for_org} 名以上正式党员），请核对。",
-                       ledger.raw.name, row.source_row, h("committee_party_members"))
+                       ledger.raw.name, row.source_row, h("committee_party_members"),
+                       _col(ledger, "committee_party_members"))
     _check_dates(frame, ledger, ("committee_founded", "party_org_founded"), report_date, issues)
 
 
@@ -337,7 +364,7 @@ def _check_communities(frame, ledger, campaign, report_date, issues):
     no_size = frame["epmc_members"].isna() & ~frame["source_row"].isin(_rows_in_error(issues, ledger, "epmc_members"))
     for row in _each(frame, has & no_size):
         issues.error("epmc_members_missing", f"已成立环物委的社区须填写“{h('epmc_members')}”，请补填环物委成员人数。",
-                     ledger.raw.name, row.source_row, h("epmc_members"))
+                     ledger.raw.name, row.source_row, h("epmc_members"), _col(ledger, "epmc_members"))
     _check_counts(frame, ledger, "epmc_members", "epmc_party_members", issues, "环物委")
     members, party = frame["epmc_members"], frame["epmc_party_members"]
     small = has & (members < campaign.epmc_min_members)
@@ -345,21 +372,21 @@ def _check_communities(frame, ledger, campaign, report_date, issues):
         issues.warning("epmc_too_small",
                        f"环物委成员 {row.epmc_members} 人，少于规定的 {campaign.epmc_min_members} 人，不符合环物委组建要求；"
                        "请核对人数或补足成员。",
-                       ledger.raw.name, row.source_row, h("epmc_members"))
+                       ledger.raw.name, row.source_row, h("epmc_members"), _col(ledger, "epmc_members"))
     if campaign.epmc_odd_members:
         for row in _each(frame, has & (members % 2 == 0) & ~small.fillna(False)):
             issues.warning("epmc_even", f"环物委成员 {row.epmc_members} 人，按要求应为单数；请核对人数或调整成员。",
-                           ledger.raw.name, row.source_row, h("epmc_members"))
+                           ledger.raw.name, row.source_row, h("epmc_members"), _col(ledger, "epmc_members"))
     share = campaign.epmc_min_party_share
     low = has & (members > 0) & (party * share.denominator < members * share.numerator)
     for row in _each(frame, low):
         issues.warning("epmc_party_share",
                        f"环物委党员 {row.epmc_party_members} 人 / 成员 {row.epmc_members} 人，党员比例低于 {float(share):.0%}；"
                        "请核对党员人数或调整成员构成。",
-                       ledger.raw.name, row.source_row, h("epmc_party_members"))
+                       ledger.raw.name, row.source_row, h("epmc_party_members"), _col(ledger, "epmc_party_members"))
     for row in _each(frame, has & frame["epmc_conflict"].eq(True)):
         issues.warning("epmc_conflict", "存在任职回避情形：环物委成员本人及直系亲属不得在本社区业委会、物业企业任职，请调整成员。",
-                       ledger.raw.name, row.source_row, h("epmc_conflict"))
+                       ledger.raw.name, row.source_row, h("epmc_conflict"), _col(ledger, "epmc_conflict"))
     _check_dates(frame, ledger, ("epmc_founded",), report_date, issues)
 
 
@@ -377,7 +404,8 @@ def _check_cross_sheet(tables, ledgers, issues):
             if row.town and row.community and (row.town, row.community) not in listed:
                 issues.warning("community_not_listed",
                                f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
-                               ledger.raw.name, row.source_row, ledger.header_of("community"))
+                               ledger.raw.name, row.source_row, ledger.header_of("community"),
+                               _col(ledger, "community"))
                 listed.add((row.town, row.community))  # once per community is enough
     members = tables.get("epmc_members")
     if members is not None and communities is not None:
@@ -398,7 +426,7 @@ def _check_towns_have_ledgers(tables, ledgers, issues):
                 issues.error("town_without_ledger",
                              f"“{row.town}”在本工作簿的小区台账、社区台账中都没有数据，此行不能单独导入；"
                              "请把这一行填到该镇（街道）自己的工作簿中，或改正镇（街道）名称。",
-                             ledger.raw.name, row.source_row, ledger.header_of("town"))
+                             ledger.raw.name, row.source_row, ledger.header_of("town"), _col(ledger, "town"))
 
 
 def _check_member_list(members, communities, ledgers, issues):
@@ -413,22 +441,73 @@ def _check_member_list(members, communities, ledgers, issues):
         if row.epmc_members is not pd.NA and row.epmc_members is not None and people != row.epmc_members:
             issues.warning("member_list_mismatch",
                            f"“{ledgers['epmc_members'].raw.name}”中该社区列了 {people} 名成员，与此处填写的 {row.epmc_members} 人不一致，请核对。",
-                           ledger.raw.name, row.source_row, ledger.header_of("epmc_members"))
+                           ledger.raw.name, row.source_row, ledger.header_of("epmc_members"),
+                           _col(ledger, "epmc_members"))
         if row.epmc_party_members is not pd.NA and row.epmc_party_members is not None and party != row.epmc_party_members:
             issues.warning("member_list_mismatch",
                            f"“{ledgers['epmc_members'].raw.name}”中该社区有 {party} 名党员，与此处填写的 {row.epmc_party_members} 人不一致，请核对。",
-                           ledger.raw.name, row.source_row, ledger.header_of("epmc_party_members"))
+                           ledger.raw.name, row.source_row, ledger.header_of("epmc_party_members"),
+                           _col(ledger, "epmc_party_members"))
 
 
 CHECKS = {"compounds": _check_compounds, "communities": _check_communities, "brands": _check_brands}
+
+
+# ---------------------------------------------------------------- what the file hides
+
+def _check_hidden_sheets(raw_sheets, issues) -> None:
+    """A hidden sheet with data is refused: what a clerk cannot see, a checker cannot check."""
+    for sheet in raw_sheets:
+        if not sheet.visible and any(not is_blank(v) for row in sheet.rows for v in row):
+            issues.error("hidden_sheet", f"工作表“{sheet.name}”是隐藏的，但其中有数据；隐藏的表无法核对，系统不予导入。"
+                         "请在 Excel 或 WPS 中取消隐藏（右键工作表标签→取消隐藏），核对后删除该表或把数据移入正式台账，再上传。",
+                         sheet.name)
+
+
+def _a1(row: int, column: int) -> str:
+    """'D5' for 0-based (4, 3)."""
+    letters, n = "", column + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def _formula_cells_that_matter(name, cells, ledgers_by_sheet) -> list[tuple[int, int, str | None]]:
+    """(row, column, header) of the formula cells the importer reads: every cell of 基本信息 and of
+    a ledger's title and header rows, and the ledger's mapped columns below its header."""
+    ledger = ledgers_by_sheet.get(name)
+    if ledger is None:
+        return [(r, c, None) for r, c in cells]
+    mapped = {index: code for code, index in ledger.columns.items()}
+    return [(r, c, ledger.header_of(mapped[c]) if c in mapped else None) for r, c in cells
+            if r < ledger.first_data_row or c in mapped]
+
+
+def _check_sheet_xml(data: bytes, raw_sheets, ledgers, issues) -> None:
+    """Formulas without a saved result (read as blank), named cell by cell, and sheet XML that
+    declares a DTD, in the sheets the importer reads."""
+    ledgers_by_sheet = {ledger.raw.name: ledger for ledger in ledgers.values()}
+    names = [*ledgers_by_sheet, *(s.name for s in raw_sheets if sheets.is_info_sheet(s.name))]
+    for name, scan in scan_sheets(data, names).items():
+        if scan.unsafe:
+            issues.error("xml_unsafe", f"工作表“{name}”的文件内容含有 XML 文档类型声明（DTD），Excel 和 WPS 不会写入这种内容，"
+                         "系统不予读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。", name)
+        for r, c, header in _formula_cells_that_matter(name, scan.formula_cells, ledgers_by_sheet):
+            issues.error("formula_without_value",
+                         f"单元格 {_a1(r, c)} 是公式，但文件中没有保存公式的计算结果（常见于用程序生成、未在 Excel/WPS 中打开保存过的文件），"
+                         "系统只能读到空白；请用 Excel 或 WPS 打开该文件、确认计算结果后保存，或把公式改为数值，再上传。",
+                         name, r + 1, header, c + 1)
+        if scan.more_formula_cells:
+            issues.error("formula_without_value", f"工作表“{name}”中还有更多没有保存计算结果的公式单元格（以上只列出前面的部分）；"
+                         "请用 Excel 或 WPS 打开该文件、确认计算结果后保存再上传。", name)
 
 
 # ---------------------------------------------------------------- the whole workbook
 
 def _check_size(ledger: sheets.Ledger, campaign: Campaign, issues) -> bool:
     """False (with an error) where the sheet has more rows or columns than the campaign allows."""
-    rows = len(ledger.raw.rows)
-    columns = max((len(r) for r in ledger.raw.rows), default=0)
+    rows, columns = ledger.raw.size  # the whole sheet's, though the reader kept only its first rows
     if rows > campaign.max_rows_per_sheet:
         issues.error("too_many_rows", f"“{ledger.raw.name}”有 {rows} 行，超过上限 {campaign.max_rows_per_sheet} 行；"
                      "请删除多余的行或把数据拆分到多个工作簿后再上传。", ledger.raw.name)
@@ -478,17 +557,19 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
     """The workbook's reports (one per town) and every problem found in it."""
     issues = IssueList()
     parsed = ParsedWorkbook(file_name, hashlib.sha256(data).hexdigest(), len(data), issues)
-    refusal = gate.refusal(data, campaign.max_upload_mb * 1024 * 1024)
+    refusal = gate.check(data, gate.Limits.of(campaign))
     if refusal:
-        issues.error("not_xlsx", refusal)
+        issues.error(refusal.code, refusal.message)
         return parsed
     try:
-        raw_sheets = read_sheets(data)
+        raw_sheets = read_sheets(data, campaign.max_rows_per_sheet, campaign.max_columns)
     except UnreadableWorkbook as exc:
         issues.error("unreadable", str(exc))
         return parsed
 
+    _check_hidden_sheets(raw_sheets, issues)
     ledgers = sheets.locate_ledgers(raw_sheets)
+    _check_sheet_xml(data, raw_sheets, ledgers, issues)
     default_town, town_stated, date, parsed.filled_by, parsed.phone = _report_meta(
         raw_sheets, ledgers, campaign, town, report_date, issues)
     names = "、".join(f"“{s.name}”" for s in raw_sheets) or "（无）"

@@ -4,11 +4,13 @@ the as-of date, status colours and a few drawing helpers. No rate arithmetic her
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from core import store
+from core import isolation, service, store
+from core.access import Actor, visible_towns
 from core.cli import load_sample
 from core.config import default_campaign
 from core.history import measure_history
@@ -16,6 +18,8 @@ from core.measures import report_dates
 from core.metrics import Snapshot, snapshot
 from core.milestones import AT_RISK, BEHIND, MET, MISSING, ON_TRACK
 from pages import state
+
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 
 # One meaning of colour everywhere, always with a word or symbol beside it.
 STATUS_COLORS = {MET: "#2e7d32", ON_TRACK: "#1565c0", AT_RISK: "#f9a825", BEHIND: "#c62828", MISSING: "#9e9e9e"}
@@ -28,11 +32,28 @@ def status_label(status: str) -> str:
 
 @st.cache_resource(show_spinner="正在打开数据库…")
 def _connection():
-    """The one connection this process owns; an empty database gets the sample data."""
+    """The one connection this process owns; an empty database gets the sample data. This process
+    then also serves imports and backups asked for by other processes (core/service.py), and its
+    parse workers are started so that the first upload waits for none."""
     conn = store.connect()
     if store.wants_sample(conn):
         load_sample(conn)
+    service.serve(conn, store.db_path(), default_campaign())
+    isolation.pool_for(default_campaign()).warm()
     return conn
+
+
+def startup_problem() -> str | None:
+    """Why the app cannot serve at all, as a Chinese message (defusedxml missing, the database
+    unusable or held by another process, its log not replayable); None when it can."""
+    problem = isolation.defusedxml_problem()
+    if problem:
+        return problem
+    try:
+        _connection()
+    except store.StoreError as exc:
+        return str(exc)
+    return None
 
 
 def db():
@@ -41,6 +62,17 @@ def db():
     if cursor is None:
         cursor = st.session_state[state.CURSOR] = _connection().cursor()
     return cursor
+
+
+def actor() -> Actor | None:
+    """Who is acting in this session (set by app.py before the page runs); None refuses every action."""
+    return st.session_state.get(state.ACTOR)
+
+
+def town_choices(campaign, all_label: str | None = None) -> list:
+    """The towns this session may look into; `all_label` first when it may see every one."""
+    towns = visible_towns(actor(), campaign.towns) if actor() else ()
+    return ([all_label] if all_label and len(towns) == len(campaign.towns) else []) + list(towns)
 
 
 def data_version() -> tuple:
@@ -103,12 +135,19 @@ def require_app() -> None:
     Streamlit 1.67 runs the first session after a server start in its old pages/-folder mode
     until some session has called st.navigation; a deep link such as /town would then show the
     folder's file list and no sidebar. One rerun through app.py puts the real navigation back.
+    (AppTest starts every run in that mode.) It also matters for access: only app.py signs the
+    session in and chooses the pages its role opens (pages/auth.py), so no page runs without it.
+    app.py runs within this same run, not in a rerun, so that a button clicked in this run still
+    counts; its navigation runs this page again, and this run of it stops here.
     """
-    if not st.session_state.get(state.APP_RAN):
-        from streamlit.runtime.pages_manager import PagesManager
+    import runpy
 
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory or not st.session_state.get(state.APP_RAN):
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 def empty_state(message: str) -> None:

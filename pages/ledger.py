@@ -7,7 +7,7 @@ from core.config import default_campaign
 from core.exports import table_csv, table_xlsx
 from core.ledger import FILTERS, TABLES, LedgerData, display_table, filter_rows, for_screen, ledger_data
 from pages import state
-from pages.common import require_app, as_of, data_version, db, empty_state
+from pages.common import require_app, as_of, data_version, db, empty_state, town_choices
 
 require_app()
 
@@ -27,7 +27,7 @@ st.caption(f"统计截至 {day.isoformat()}：各镇（街道）取该日期当�
 
 # ---------------------------------------------------------------- choices
 left, middle, right = st.columns([1, 1, 2])
-town = left.selectbox("镇（街道）", [ALL_TOWNS, *campaign.towns], key=state.LEDGER_TOWN)
+town = left.selectbox("镇（街道）", town_choices(campaign, ALL_TOWNS), key=state.LEDGER_TOWN)  # a clerk: their own
 table = middle.selectbox("台账", list(TABLES), key=state.LEDGER_TABLE, format_func=TABLES.get)
 search = right.text_input("搜索名称", key=state.LEDGER_SEARCH, placeholder="输入社区、小区、物业企业或品牌名称的一部分")
 filters = FILTERS[table]

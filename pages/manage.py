@@ -4,17 +4,17 @@ import datetime as dt
 import duckdb
 import streamlit as st
 
-from core import store
+from core import actions, store
+from core.access import AccessDenied
 from core.config import default_campaign
 from core.ledger import SHEETS, display_table, for_screen
 from core.submissions import ACTIVE_LABEL, SUPERSEDED_LABEL, upload_history, version_label
 from pages import state
-from pages.common import require_app, cached_uploads, data_version, db, empty_state
+from pages.common import actor, require_app, cached_uploads, data_version, db, empty_state
 
 require_app()
 
 ALL_TOWNS = "全部"
-OPERATOR = "数据管理页面"
 DB_BUSY = "数据库暂时无法写入，请稍后再试。"
 
 
@@ -44,8 +44,8 @@ def cancel_restore() -> None:
 def restore(upload_id: int) -> None:
     cancel_restore()
     try:
-        restored = store.restore_version(db(), upload_id, OPERATOR)
-    except store.VersionError as exc:
+        restored = actions.restore(db(), actor(), upload_id)
+    except (store.VersionError, AccessDenied) as exc:
         finish("error", str(exc))
         return
     except duckdb.Error:
@@ -67,7 +67,10 @@ def cancel_remove() -> None:
 def remove_sample() -> None:
     cancel_remove()
     try:
-        removed = store.remove_sample(db())
+        removed = actions.remove_sample(db(), actor())
+    except AccessDenied as exc:
+        finish("error", str(exc))
+        return
     except duckdb.Error:
         finish("error", f"删除示例数据未能完成：{DB_BUSY}再点一次“删除示例数据”即可继续。")
         return

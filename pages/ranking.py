@@ -2,10 +2,12 @@
 import pandas as pd
 import streamlit as st
 
+from core.access import VIEW_MEETING, can
 from core.exports import scorecard_csv, scorecard_rows, scorecard_xlsx
+from core.meeting_pack import meeting_pack, pack_file_name
 from core.measures import community_figures
 from core.report_text import percent
-from pages.common import current_snapshot, db, empty_state, status_label, require_app
+from pages.common import actor, current_snapshot, data_version, db, empty_state, status_label, require_app
 
 require_app()
 
@@ -30,12 +32,24 @@ st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 
 # ---------------------------------------------------------------- downloads
 reports = {s.town: s.report for s in snap.towns if s.report}
 name = f"{campaign.district}红色物业考核排名_{snap.as_of.isoformat()}"
-left, right, _ = st.columns([1, 1, 3])
+left, right, pack, _ = st.columns([1, 1, 1, 2])
 left.download_button("下载排名表（Excel）", scorecard_xlsx(snap, community_figures(db(), campaign, reports)),
                      file_name=f"{name}.xlsx", on_click="ignore", type="primary", icon=":material/download:",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
 right.download_button("下载排名表（CSV）", scorecard_csv(snap), file_name=f"{name}.csv", on_click="ignore",
                       mime="text/csv", icon=":material/description:", key="download_csv")
+
+
+@st.cache_data(max_entries=8, show_spinner="正在生成会议材料…")
+def cached_pack(version: tuple, as_of) -> bytes:
+    return meeting_pack(db(), snap)
+
+
+if can(actor(), VIEW_MEETING):  # the pack shows every town's communities: for the district office
+    pack.download_button("下载推进会材料（Excel）", cached_pack(data_version(), snap.as_of), file_name=pack_file_name(snap),
+                         on_click="ignore", icon=":material/folder_zip:", key="download_pack",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         help="一个工作簿：总体情况、考核排名、加分明细、差距、报送情况、社区明细，均带图表，可直接打印。")
 
 # ---------------------------------------------------------------- points ledger
 st.subheader("加分明细与下一步")

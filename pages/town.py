@@ -7,7 +7,8 @@ from core.measures import MEASURES, community_figures, ledger_rows
 from core.report_text import needs_sentence, next_phase, pace_sentence, percent, still_needed
 from pages import state
 from pages.charts import town_trend_chart
-from pages.common import as_of, cached_history, current_snapshot, data_version, db, empty_state, status_label, require_app
+from pages.common import (as_of, cached_history, current_snapshot, data_version, db, empty_state, status_label,
+                          require_app, town_choices)
 
 require_app()
 
@@ -18,7 +19,7 @@ campaign = snap.campaign
 phase = snap.judged
 
 st.title("镇办详情")
-town = st.selectbox("选择镇（街道）", campaign.towns, key=state.TOWN)
+town = st.selectbox("选择镇（街道）", town_choices(campaign), key=state.TOWN)  # a town clerk: their own
 standing = next(s for s in snap.towns if s.town == town)
 if not standing.reported:
     empty_state(f"{town}在 {snap.as_of.isoformat()} 之前没有报送数据（未报送）。请提醒该镇办在“数据上报”页上传工作台账。")

@@ -4,19 +4,19 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import store
+from core import actions, isolation
+from core.access import AccessDenied
+from core.annotate import AnnotateError, annotated_file_name, can_annotate
 from core.config import default_campaign
 from core.issues import SEVERITY_LABELS, issue_kind
 from core.template import template_bytes, template_file_name
-from core.validate import read_workbook
 from pages import state
-from pages.common import db, require_app
+from pages.common import actor, db, require_app, town_choices
 
 require_app()
 
-WEB_UPLOADER = "网页上传"
-
 campaign = default_campaign()
+me = actor()
 st.title("数据上报")
 
 # ---------------------------------------------------------------- template
@@ -30,7 +30,23 @@ with st.container(border=True):
 
 @st.cache_data(max_entries=64, show_spinner="正在检查工作簿…")
 def preflight(data: bytes, file_name: str, town: str | None, report_date: dt.date | None):
-    return read_workbook(data, file_name, campaign, town=town, report_date=report_date)
+    # Gate here, parse in a limited worker process: a hostile file fails this upload, not the server.
+    return isolation.read_workbook(data, file_name, campaign, town=town, report_date=report_date)
+
+
+ANNOTATE_TIMEOUT_S = 5
+
+
+@st.cache_data(max_entries=16, show_spinner="正在生成标注版工作簿…")
+def annotated(data: bytes, file_name: str, town: str | None, report_date: dt.date | None) -> bytes | None:
+    """The town's workbook with its problem cells marked and commented; None when it cannot be opened."""
+    try:
+        # openpyxl opens the uploaded file: in a limited worker too, and briefly (it needs ~20 s for
+        # a million-row sheet); past that the page offers no annotated copy rather than waiting.
+        return isolation.run(campaign, "annotated_workbook", data, preflight(data, file_name, town, report_date),
+                             timeout_s=ANNOTATE_TIMEOUT_S)
+    except (AnnotateError, isolation.ParseFailure):
+        return None
 
 
 def issues_frame(parsed) -> pd.DataFrame:
@@ -55,12 +71,16 @@ if result:
     st.success("\n\n".join(result), icon=":material/check_circle:")
 
 upload_round = st.session_state.setdefault("upload_round", 0)
-files = st.file_uploader("选择 .xlsx 工作簿", type=["xlsx"], accept_multiple_files=True,
+# Older and other spreadsheet formats are accepted here so that the gate can say what to do with
+# them (save as .xlsx) instead of the browser refusing them without a word.
+files = st.file_uploader("选择 .xlsx 工作簿", type=["xlsx", "xlsm", "xltx", "xls", "xlsb", "et", "ods", "csv"],
+                         accept_multiple_files=True,
                          key=f"{state.UPLOAD_FILES}_{upload_round}",
                          max_upload_size=campaign.max_upload_mb)
 with st.expander("工作簿中没有写明镇（街道）或报送日期时，在这里选择"):
     left, right = st.columns(2)
-    town = left.selectbox("镇（街道）", [None, *campaign.towns], key=state.UPLOAD_TOWN,
+    my_towns = town_choices(campaign)  # a town clerk: their own town only
+    town = left.selectbox("镇（街道）", [None, *my_towns] if len(my_towns) > 1 else my_towns, key=state.UPLOAD_TOWN,
                           format_func=lambda t: "（按工作簿填写）" if t is None else t)
     report_date = right.date_input("报送日期", value=None, key=state.UPLOAD_DATE, format="YYYY-MM-DD")
 
@@ -69,11 +89,20 @@ if not files:
     st.stop()
 
 checked = [preflight(f.getvalue(), f.name, town, report_date) for f in files]
-ready = [p for p in checked if p.ok]
-for parsed in checked:
+refusals = [actions.upload_refusal(me, p) if p.ok else None for p in checked]  # e.g. another town's rows
+logged = st.session_state.setdefault(state.UPLOAD_REFUSALS_LOGGED, set())
+for parsed, refused in zip(checked, refusals):
+    if refused and parsed.sha256 not in logged:  # the attempt goes to the audit log once per file
+        actions.log_upload_refusal(db(), me, parsed, refused)
+        logged.add(parsed.sha256)
+ready = [p for p, refused in zip(checked, refusals) if p.ok and not refused]
+for parsed, refused in zip(checked, refusals):
     errors, warnings = len(parsed.errors), len(parsed.warnings)
     with st.container(border=True):
-        if parsed.ok:
+        if refused:
+            st.markdown(f":red[:material/block:] **{parsed.file_name}**：不能导入。")
+            st.error(refused, icon=":material/block:")
+        elif parsed.ok:
             towns = "、".join(f"{r.town}（{r.report_date.isoformat()}，小区 {r.compound_count} 个、社区 {r.community_count} 个）"
                              for r in parsed.reports)
             st.markdown(f":green[:material/check_circle:] **{parsed.file_name}**：检查通过，可以导入 — {towns}" + (f"；另有 {warnings} 条提醒" if warnings else ""))
@@ -87,6 +116,13 @@ for parsed in checked:
             st.dataframe(frame, hide_index=True, width="stretch",
                          column_config={"行": st.column_config.NumberColumn("行", format="%d"),
                                         "说明": st.column_config.TextColumn("说明", width="large")})
+            upload = next(f for f, p in zip(files, checked) if p is parsed)
+            marked = annotated(upload.getvalue(), parsed.file_name, town, report_date) if can_annotate(parsed) else None
+            if marked:  # the town's own workbook back: problem cells red / yellow, each with a comment
+                st.download_button("下载标注版工作簿（问题单元格已标出并加批注）", marked,
+                                   file_name=annotated_file_name(parsed.file_name), on_click="ignore",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   icon=":material/rule:", key=f"download_annotated_{parsed.sha256}")
 
 # ---------------------------------------------------------------- confirm and store
 if ready:
@@ -95,7 +131,10 @@ if ready:
         conn = db()
         lines = []
         for parsed in ready:
-            lines += [describe(s) for s in store.save(conn, parsed, WEB_UPLOADER)]
+            try:
+                lines += [describe(s) for s in actions.upload(conn, me, parsed)]
+            except AccessDenied as exc:  # the role changed since the check above
+                lines.append(f"{parsed.file_name}：未保存。{exc}")
         st.session_state[state.UPLOAD_RESULT] = lines
         st.session_state["upload_round"] = upload_round + 1  # a fresh, empty uploader
         st.rerun()

@@ -15,7 +15,8 @@ from tests.workbooks import community_row, compound_row, info_sheet, standard
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/town.py", "pages/ranking.py", "pages/upload.py", "pages/submissions.py",
-         "pages/ledger.py", "pages/manage.py"]
+         "pages/ledger.py", "pages/manage.py", "pages/accounts.py", "pages/audit.py", "pages/settings.py",
+         "pages/presenter.py", "pages/bulletin.py"]
 BAD_EXAMPLE = ROOT / "sample_data" / "examples" / "错误示例_岭子镇.xlsx"
 
 
@@ -127,7 +128,7 @@ def test_ranking_lists_every_town_and_offers_both_downloads(app):
     table = app.dataframe[0].value
     assert len(table) == 13
     labels = [b.label for b in app.download_button]
-    assert labels == ["下载排名表（Excel）", "下载排名表（CSV）"]
+    assert labels == ["下载排名表（Excel）", "下载排名表（CSV）", "下载推进会材料（Excel）"]
     for index in range(len(labels)):
         app.download_button[index].click().run()
         assert not app.exception
@@ -153,7 +154,7 @@ def test_upload_a_good_workbook_stores_it_after_confirmation(app, tmp_path):
     conn = store.connect(tmp_path / "app.duckdb")
     uploads = store.uploads(conn)
     assert len(uploads) == before + 1
-    assert uploads.iloc[0]["town"] == "太河镇" and uploads.iloc[0]["uploader"] == "网页上传"
+    assert uploads.iloc[0]["town"] == "太河镇" and uploads.iloc[0]["uploader"] == "本机用户"  # the single local user
 
 
 def test_upload_a_bad_workbook_explains_itself_and_stores_nothing(app, tmp_path):

@@ -1,10 +1,12 @@
-"""The real app in headless Chromium: every page renders without a Streamlit exception.
+"""The real app in headless Chromium: sign in through the login page, then every page renders
+without a Streamlit exception. The administrator is created with the command line, as in production.
 
 Screenshots of every page at 1920×1080 and 1366×768 go to test-artifacts/screenshots/.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,9 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 PAGES = {"overview": "", "town": "town", "ranking": "ranking", "upload": "upload", "submissions": "submissions",
-         "ledger": "ledger", "manage": "manage"}
+         "ledger": "ledger", "manage": "manage", "accounts": "accounts", "audit": "audit", "settings": "settings",
+         "presenter": "presenter", "bulletin": "bulletin"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+ADMIN, ADMIN_PASSWORD = "管理员", "browser-test-password"
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -43,6 +48,7 @@ def server(tmp_path_factory):
     conn = store.connect(db)
     load_sample(conn)
     conn.close()
+    create_admin(db)
     port = free_port()
     env = {**os.environ, "REDPROP_DB": str(db)}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -72,10 +78,33 @@ def browser():
         chromium.close()
 
 
-def render(page, url: str) -> None:
-    page.goto(url, wait_until="networkidle")
+def create_admin(db: Path) -> None:
+    """`python -m core user add` with the password on standard input, as an installer would run it."""
+    proc = subprocess.run([sys.executable, "-m", "core", "user", "add", ADMIN, "--role", "admin", "--db", str(db)],
+                          cwd=ROOT, input=ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def settle(page) -> None:
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def sign_in(page, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
+    """Fill 用户名 and 密码 on the real login page and click 登录."""
+    page.fill("input[aria-label='用户名']", name)
+    page.fill("input[aria-label='密码']", password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("input[aria-label='密码']", state="detached", timeout=60_000)
+    settle(page)
+
+
+def render(page, url: str) -> None:
+    """Open `url`: a new browser session is a new Streamlit session, so it signs in first and then
+    shows the page asked for."""
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_selector("input[aria-label='密码']", timeout=60_000)
+    sign_in(page)
     page.wait_for_timeout(1500)  # charts draw after the script finishes
 
 
@@ -127,4 +156,46 @@ def test_a_bad_workbook_upload_explains_itself_in_the_browser(server, browser):
     page.set_viewport_size({"width": 1366, "height": max(768, full)})
     page.wait_for_timeout(800)
     page.screenshot(path=SHOTS / "upload_bad_workbook_1366x768_full.png")
+    page.close()
+
+
+def test_every_presenter_slide_fits_a_1366x768_projector(server, browser):
+    """会议模式: a screenshot of every slide; each fits the screen without scrolling, and 下一页 turns it."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    render(page, f"{server}/presenter")
+    assert not page.is_visible("[data-testid='stSidebar']")  # no sidebar on the projector
+    titles = []
+    while not titles or page.inner_text("h1.rp-title") != titles[0]:  # round to the first slide again
+        title = page.inner_text("h1.rp-title")
+        titles.append(title)
+        assert len(titles) <= 40 and not page.query_selector_all("[data-testid='stException']"), title
+        height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        assert height <= 768, f"slide {len(titles)} ({title}) is {height}px high"
+        page.screenshot(path=SHOTS / f"presenter_{len(titles):02d}_1366x768.png")
+        page.get_by_role("button", name="下一页").click()
+        page.wait_for_function("t => document.querySelector('h1.rp-title').innerText !== t", arg=title,
+                               timeout=60_000)
+        page.wait_for_timeout(1500)  # the slide's charts draw
+    assert titles[:3] == ["淄川区红色物业建设推进情况", "考核排名", "未完成第三阶段目标的镇（街道）"]
+    assert titles[3] == "第1名 松龄路街道" and len(titles) == 16  # then one slide per town
+    page.close()
+
+
+def test_the_login_page_asks_for_a_name_and_password(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page.goto(server, wait_until="networkidle")
+    page.wait_for_selector("input[aria-label='密码']", timeout=60_000)
+    assert "红色物业建设推进看板" in page.inner_text("[data-testid='stMain'] h1")
+    assert not page.query_selector("[data-testid='stSidebarNav']")  # nothing else before signing in
+    page.fill("input[aria-label='用户名']", ADMIN)
+    page.fill("input[aria-label='密码']", "wrong-password")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("text=用户名或密码不正确", timeout=60_000)
+    page.screenshot(path=SHOTS / "login_1366x768.png")
+    sign_in(page)
+    assert f"当前用户：{ADMIN}（区级管理员）" in page.inner_text("[data-testid='stSidebar']")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_selector("text=您已退出登录", timeout=60_000)
     page.close()

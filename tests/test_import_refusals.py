@@ -544,6 +544,8 @@ def test_workbook_that_unzips_to_far_more_than_the_limit():
                 part.write(b" " * 1024 * 1024)
     data = out.getvalue()
     assert len(data) < 1024 * 1024
-    message = gate.refusal(data, max_bytes=1024 * 1024)
-    assert message and "解压后超过 10 MB" in message and "请" in message
-    assert gate.refusal(data, max_bytes=2 * 1024 * 1024) is None
+    mb = 1024 * 1024
+    refusal = gate.check(data, gate.Limits(max_bytes=mb, max_unpacked_bytes=10 * mb, max_entries=10, max_ratio=10 ** 6))
+    assert refusal.code == "too_large_unpacked"
+    assert "解压后共 11 MB，超过上限 10 MB" in refusal.message and "请" in refusal.message
+    assert gate.check(data, gate.Limits(mb, 12 * mb, 10, 10 ** 6)) is None

@@ -1,0 +1,53 @@
+"""Rerun times of every page under Streamlit's AppTest, in a process of its own.
+
+Run by bench/run.py with REDPROP_DB (and REDPROP_CAMPAIGN) set; prints one JSON object:
+{page: {"uncached": [s…], "widget": [s…]}, "peak_rss_mb": …}.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["pages/overview.py", "pages/town.py", "pages/ranking.py", "pages/upload.py", "pages/submissions.py",
+         "pages/ledger.py", "pages/manage.py"]
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def measure(page: str, runs: int) -> dict:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page(page)
+    at.run()  # warm: imports, connection, first caches
+    uncached, widget = [], []
+    for _ in range(runs):
+        st.cache_data.clear()
+        uncached.append(timed(at.run))
+        if at.exception:
+            raise SystemExit(f"{page}: {at.exception[0].value}")
+    for _ in range(runs):
+        widget.append(timed(at.run))  # caches warm: what a widget change costs
+    return {"uncached": uncached, "widget": widget}
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    pages = sys.argv[2].split(",") if len(sys.argv) > 2 else PAGES
+    results = {page: measure(page, runs) for page in pages}
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
