@@ -80,7 +80,7 @@ def pandas_openpyxl_end_to_end(data: bytes, conn) -> None:
 def import_workbook(conn, data: bytes, name: str, campaign, report_date: dt.date) -> None:
     """Gate, parse (in the worker where the app uses one), validate and store one workbook."""
     from core import store
-    from core.validate import read_workbook
+    from core.isolation import read_workbook  # the gate, then the parse in the warm worker pool
 
     parsed = read_workbook(data, name, campaign, report_date=report_date)
     if not parsed.ok:
