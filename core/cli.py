@@ -275,10 +275,7 @@ def cmd_template(args) -> int:
     from core.template import template_bytes
 
     out = Path(args.out)
-    try:
-        out.write_bytes(template_bytes(default_campaign()))
-    except OSError as exc:
-        raise UsageError(f"无法写入 {out}：{exc.strerror}") from None
+    _write_bytes(out, template_bytes(default_campaign()))
     print(f"已生成填报模板：{out}")
     return EXIT_OK
 
@@ -313,11 +310,7 @@ def cmd_scorecard(args) -> int:
     with _connect(args) as conn:
         snap = snapshot(conn, default_campaign(), args.as_of or dt.date.today())
         communities = snapshot_communities(conn, snap) if suffix == ".xlsx" else None
-    data = scorecard_xlsx(snap, communities) if suffix == ".xlsx" else scorecard_csv(snap)
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"无法写入 {out}：{exc.strerror}") from None
+    _write_bytes(out, scorecard_xlsx(snap, communities) if suffix == ".xlsx" else scorecard_csv(snap))
     print(f"已生成考核排名表：{out}（截至 {snap.as_of.isoformat()}）")
     return EXIT_OK
 
