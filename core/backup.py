@@ -65,13 +65,23 @@ def _tables(conn) -> list[str]:
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
 
 
+def _row_counts(conn) -> dict[str, int]:
+    """Rows of every table. Table names come from the catalogue, never from a person, and an
+    identifier cannot be a bound parameter: it is quoted, with any quote inside doubled."""
+    counts = {}
+    for table in _tables(conn):
+        quoted = '"' + table.replace('"', '""') + '"'
+        counts[table] = conn.execute("SELECT count(*) FROM " + quoted).fetchone()[0]
+    return counts
+
+
 def export(conn: duckdb.DuckDBPyConnection, folder: str | os.PathLike) -> dict:
     """Write a consistent snapshot of the database into `folder` (new or empty); its manifest."""
     folder = _empty_folder(Path(folder))
     cursor = conn.cursor()  # its own transaction, whatever the caller's connection is doing
     cursor.begin()
     try:
-        counts = {t: cursor.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(cursor)}
+        counts = _row_counts(cursor)
         cursor.execute(f"EXPORT DATABASE {sql_string(str(folder))} (FORMAT parquet)")
         manifest = {"format": 1, "created_at": dt.datetime.now().isoformat(timespec="seconds"),
                     "database": str(store.database_file(cursor) or ":memory:"), "generation": store.generation(cursor),
@@ -135,7 +145,7 @@ def _build(source: Path, staging: Path, manifest: dict) -> int:
         raise BackupError(f"无法在 {staging.parent} 建立恢复用的数据库文件：{exc}") from None
     try:
         conn.execute(f"IMPORT DATABASE {sql_string(str(source))}")
-        found = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(conn)}
+        found = _row_counts(conn)
         if {t: found.get(t) for t in manifest["tables"]} != manifest["tables"]:
             raise BackupError(f"备份目录 {source} 的数据与其说明文件不符（可能不完整或被改动过），未恢复。")
         store.migrate(conn)  # a backup from an older release gets this release's tables

@@ -116,6 +116,15 @@ def _write_annotated(parsed, source: Path, out: Path, quiet: bool) -> None:
           file=sys.stderr if quiet else sys.stdout)
 
 
+def _output(name: str, *suffixes: str) -> tuple[Path, str]:
+    """The --out path and its lower-case suffix, which must be one of `suffixes`."""
+    out = Path(name)
+    suffix = out.suffix.lower()
+    if suffix not in suffixes:
+        raise UsageError(f"--out 须以 {' 或 '.join(suffixes)} 结尾：{out}")
+    return out, suffix
+
+
 def _write_bytes(out: Path, data: bytes) -> None:
     try:
         out.write_bytes(data)
@@ -303,10 +312,7 @@ def cmd_scorecard(args) -> int:
     from core.exports import scorecard_csv, scorecard_xlsx, snapshot_communities
     from core.metrics import snapshot
 
-    out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise UsageError(f"--out 须以 .xlsx 或 .csv 结尾：{out}")
+    out, suffix = _output(args.out, ".xlsx", ".csv")
     with _connect(args) as conn:
         snap = snapshot(conn, default_campaign(), args.as_of or dt.date.today())
         communities = snapshot_communities(conn, snap) if suffix == ".xlsx" else None
@@ -318,10 +324,7 @@ def cmd_scorecard(args) -> int:
 def cmd_bulletin(args) -> int:
     from core.bulletin import bulletin_docx, bulletin_facts, compose, text_bytes
 
-    out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".docx", ".txt"):
-        raise UsageError(f"--out 须以 .docx 或 .txt 结尾：{out}")
+    out, suffix = _output(args.out, ".docx", ".txt")
     with _connect(args) as conn:
         text = compose(bulletin_facts(conn, default_campaign(), args.as_of or dt.date.today(), args.issued))
     _write_bytes(out, bulletin_docx(text) if suffix == ".docx" else text_bytes(text))
