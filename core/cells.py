@@ -18,6 +18,7 @@ SERIAL_RANGE = (20000, 80000)
 _COUNT = re.compile(r"^(-?\d+(?:\.\d+)?)(?:人|名|个|位)?$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
 def is_blank(value: object) -> bool:
@@ -77,6 +78,10 @@ def parse_date(value: object) -> tuple[dt.date | None, str | None]:
             return dt.date(*(int(g) for g in match.groups())), None
         except ValueError:
             pass
+    elif _NUMBER.match(text):  # cells are read as text: an unformatted date cell reads "44520"
+        if SERIAL_RANGE[0] <= float(text) <= SERIAL_RANGE[1]:
+            return EXCEL_EPOCH + dt.timedelta(days=int(float(text))), None
+        return None, f"“{value}”不是日期，请按 2021-11-20 的格式填写"
     return None, f"“{value}”不是有效日期，请按 2021-11-20 的格式填写"
 
 

@@ -47,9 +47,10 @@ def cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def fill_merged(raw: RawSheet) -> list[list]:
-    """The sheet's rows with every merged range filled with its top-left value."""
-    rows = [list(r) for r in raw.rows]
+def fill_merged(raw: RawSheet, count: int | None = None) -> list[list]:
+    """The sheet's first `count` rows (all where None) with every merged range filled with its
+    top-left value."""
+    rows = raw.head(raw.height if count is None else count)
     for (top, left), (bottom, right) in raw.merged:
         if top >= len(rows) or left >= len(rows[top]):
             continue
@@ -148,7 +149,8 @@ def _name_matches(name: str, spec: Sheet) -> bool:
 def locate_ledgers(sheets: list[RawSheet]) -> dict[str, Ledger]:
     """Ledger key → located ledger: by sheet name first, then by the best header match."""
     candidates = [s for s in sheets if not is_info_sheet(s.name) and not is_instructions_sheet(s.name)]
-    filled = {id(s): fill_merged(s) for s in candidates}
+    # A header is looked for in the first rows only: the body is read column by column (core/body.py).
+    filled = {id(s): fill_merged(s, HEADER_SEARCH_ROWS + 2) for s in candidates}
     found: dict[str, Ledger] = {}
     taken: set[int] = set()
     for spec in LEDGERS:
@@ -267,8 +269,8 @@ _TITLE_TOWN = re.compile(r"(填报单位|报送单位|单位)[:：\s]*([^\s（(:
 def title_rows(ledgers: dict[str, Ledger]):
     """(cell values, sheet name, 1-based row) of every row above each ledger's header."""
     for ledger in ledgers.values():
-        for r in range(ledger.header_rows[0]):
-            yield ledger.raw.rows[r], ledger.raw.name, r + 1
+        for r, values in enumerate(ledger.raw.head(ledger.header_rows[0])):
+            yield values, ledger.raw.name, r + 1
 
 
 def title_fields(ledgers: dict[str, Ledger]) -> dict[str, tuple[object, str, int, str]]:
@@ -278,7 +280,7 @@ def title_fields(ledgers: dict[str, Ledger]) -> dict[str, tuple[object, str, int
     lookup = _info_lookup()
     found: dict[str, tuple[object, str, int, str]] = {}
     for ledger in ledgers.values():
-        rows = ledger.raw.rows
+        rows = ledger.raw.head(ledger.header_rows[0] + 1)  # the row below a label may hold its value
         for r in range(ledger.header_rows[0]):
             for value in rows[r]:  # within one cell: "填报单位：般阳路街道　报送日期：2021年11月30日"
                 text = cell_text(value)

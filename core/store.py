@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from core.fingerprint import content_hashes
 from core.layout import LEDGERS
 from core.queries import sql
 from core.schema import MIGRATIONS
@@ -307,29 +309,50 @@ def _warnings_json(parsed: ParsedWorkbook) -> str:
     return json.dumps([w.as_json() for w in parsed.warnings], ensure_ascii=False)
 
 
-def _store_report(conn, parsed: ParsedWorkbook, report, uploader: str, is_sample: bool, now) -> StoredReport:
-    key = {"town": report.town, "report_date": report.report_date}
-    active = conn.execute(sql("active_upload"), key).fetchone()
-    counts = {"compounds": report.compound_count, "communities": report.community_count}
-    content = report.content_sha256(parsed.filled_by, parsed.phone)
-    if active and active[2] == content:
-        return StoredReport(report.town, report.report_date, active[1], None, True, **counts)
-    version = conn.execute(sql("next_version"), key).fetchone()[0]
-    conn.execute(sql("supersede"), {**key, "now": now})
-    upload_id = conn.execute(sql("insert_upload"), {
-        **key, "file_name": parsed.file_name, "sha256": parsed.sha256, "size_bytes": parsed.size_bytes,
-        "now": now, "uploader": uploader, "version": version, "filled_by": parsed.filled_by,
-        "phone": parsed.phone, "is_sample": is_sample, "warning_count": len(parsed.warnings),
-        "warnings": _warnings_json(parsed), "content_sha256": content,
-    }).fetchone()[0]
-    for spec in LEDGERS:
-        frame = report.tables[spec.key]
-        if frame.empty:
-            continue
-        conn.register("incoming", frame)
-        conn.execute(sql(f"insert_{spec.key}"), {"upload_id": upload_id})
-        conn.unregister("incoming")  # not in `finally`: an aborted transaction refuses it (see save)
-    return StoredReport(report.town, report.report_date, version, active[1] if active else None, False, **counts)
+def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool, now) -> list[StoredReport]:
+    """Every report of the workbook, set-wise: one statement per table whatever the number of
+    towns. A report identical to the version in force is left as it is (a duplicate)."""
+    reports = parsed.reports
+    if len({r.town for r in reports}) != len(reports):
+        raise ValueError("one workbook holds one report per town")
+    tables = parsed.all_tables()
+    dates = {r.town: r.report_date for r in reports}
+    content = content_hashes(tables, dates, (parsed.filled_by, parsed.phone), conn)
+    keys = pd.DataFrame({"town": list(dates), "report_date": list(dates.values()),
+                         "content_sha256": [content[t] for t in dates]})
+    conn.register("incoming_reports", keys)
+    in_force = {town: (version, sha) for town, version, sha in conn.execute(sql("reports_in_force")).fetchall()}
+    fresh = keys.loc[[in_force.get(t, (None, None))[1] != content[t] for t in keys["town"]]]
+    conn.unregister("incoming_reports")
+    stored_ids: dict[str, tuple[int, int]] = {}
+    if len(fresh):
+        conn.register("incoming_reports", fresh)
+        conn.execute(sql("supersede_reports"), {"now": now})
+        inserted = conn.execute(sql("insert_uploads"), {
+            "file_name": parsed.file_name, "sha256": parsed.sha256, "size_bytes": parsed.size_bytes, "now": now,
+            "uploader": uploader, "filled_by": parsed.filled_by, "phone": parsed.phone, "is_sample": is_sample,
+            "warning_count": len(parsed.warnings), "warnings": _warnings_json(parsed)}).fetchall()
+        conn.unregister("incoming_reports")
+        stored_ids = {town: (upload_id, version) for upload_id, town, version in inserted}
+        ids = pd.DataFrame({"town": list(stored_ids), "upload_id": [v[0] for v in stored_ids.values()]})
+        conn.register("incoming_ids", ids)
+        for spec in LEDGERS:
+            frame = tables.get(spec.key)
+            if frame is None or frame.empty:
+                continue
+            conn.register("incoming", frame)
+            conn.execute(sql(f"insert_{spec.key}"))
+            conn.unregister("incoming")  # not in `finally`: an aborted transaction refuses it (see save)
+        conn.unregister("incoming_ids")
+    stored = []
+    for r in reports:
+        previous = in_force.get(r.town, (None, None))
+        counts = {"compounds": r.compound_count, "communities": r.community_count}
+        if r.town in stored_ids:
+            stored.append(StoredReport(r.town, r.report_date, stored_ids[r.town][1], previous[0], False, **counts))
+        else:
+            stored.append(StoredReport(r.town, r.report_date, previous[0], None, True, **counts))
+    return stored
 
 
 def save(conn: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, uploader: str,
@@ -342,10 +365,12 @@ def save(conn: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, uploader: str,
     now = uploaded_at or _now()
     try:
         with transaction(conn) as write:
-            stored = [_store_report(conn, parsed, r, uploader, is_sample, now) for r in parsed.reports]
+            stored = _store_reports(conn, parsed, uploader, is_sample, now)
             write.changed = not all(s.duplicate for s in stored)  # the same file again stores nothing
     except BaseException:
-        conn.unregister("incoming")
+        for view in ("incoming", "incoming_ids", "incoming_reports"):
+            with contextlib.suppress(duckdb.Error):
+                conn.unregister(view)
         raise
     return stored
 

@@ -6,49 +6,70 @@ reports all errors and warnings together, each with sheet, Excel row and column 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from core import gate, sheets
-from core.cells import PARSERS, is_blank, parse_choice, parse_date, parse_text
+from core import body, gate, sheets
+from core.body import PANDAS_DTYPES
+from core.cells import is_blank, parse_date, parse_text
 from core.config import Campaign
 from core.issues import Issue, IssueList
-from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, LEDGERS, Column, blank_marks, normalize_label
-from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_sheets, scan_sheets
+from core.layout import COMMUNITIES, COMPOUNDS, LEDGERS, Column, normalize_label
+from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_book
 
 # How clerks end a town's name, per kind of town: "般阳路街道办事处" is 般阳路街道, "昆仑镇人民政府" is
 # 昆仑镇; a bare stem ("般阳路", "昆仑") is either. A suffix of the other kind ("岭子街道" for 岭子镇)
 # is not a spelling of the town but a mistake, and is reported.
 TOWN_SUFFIXES = {"街道": ("街道办事处", "街道办", "办事处", "街道"), "镇": ("镇人民政府", "镇政府", "镇")}
-PANDAS_DTYPES = {"text": "object", "choice": "object", "yesno": "boolean", "int": "Int64", "date": "object"}
 
 
-@dataclass
+class TownTables(Mapping):
+    """Ledger key → one town's rows, sliced on first use from the workbook's tables of every town
+    (a province workbook makes a thousand reports; most are only ever stored, set-wise)."""
+
+    def __init__(self, everyone: dict[str, pd.DataFrame], town: str):
+        self.everyone, self.town, self._sliced = everyone, town, {}
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        if key not in self._sliced:
+            frame = self.everyone[key]
+            self._sliced[key] = frame.loc[frame["town"] == self.town].reset_index(drop=True)
+        return self._sliced[key]
+
+    def __iter__(self):
+        return iter(self.everyone)
+
+    def __len__(self) -> int:
+        return len(self.everyone)
+
+
+@dataclass(eq=False)
 class Report:
     """The canonical rows of one town for one report date."""
     town: str
     report_date: dt.date
-    tables: dict[str, pd.DataFrame]  # ledger key → rows (one column per layout code + source_row)
+    tables: Mapping[str, pd.DataFrame]  # ledger key → rows (one column per layout code + source_row)
+    compound_count: int | None = None
+    community_count: int | None = None
+
+    def __post_init__(self):
+        if self.compound_count is None:
+            self.compound_count = len(self.tables["compounds"])
+        if self.community_count is None:
+            self.community_count = len(self.tables["communities"])
 
     def content_sha256(self, *details: object) -> str:
         """A hash of the report's canonical rows (and the given details such as who filled it in),
-        blind to row order and to where the rows stood in the file."""
-        digest = hashlib.sha256(f"{self.town}|{self.report_date.isoformat()}|{details}".encode())
-        for key in sorted(self.tables):
-            frame = self.tables[key].drop(columns="source_row")
-            rows = sorted(frame.astype(str).itertuples(index=False, name=None))
-            digest.update(f"|{key}|{list(frame.columns)}|{rows}".encode())
-        return digest.hexdigest()
+        blind to row order and to where the rows stood in the file (core/fingerprint.py)."""
+        from core.fingerprint import content_hashes
 
-    @property
-    def compound_count(self) -> int:
-        return len(self.tables["compounds"])
-
-    @property
-    def community_count(self) -> int:
-        return len(self.tables["communities"])
+        frames = {key: self.tables[key].assign(town=self.town) for key in self.tables}
+        return content_hashes(frames, {self.town: self.report_date}, details)[self.town]
 
 
 @dataclass
@@ -60,6 +81,14 @@ class ParsedWorkbook:
     reports: list[Report] = field(default_factory=list)
     filled_by: str | None = None
     phone: str | None = None
+    tables: dict[str, pd.DataFrame] | None = None  # every town's rows per ledger key, as read
+
+    def all_tables(self) -> dict[str, pd.DataFrame]:
+        """Ledger key → the rows of every report, with each report's town."""
+        if self.tables is not None:
+            return self.tables
+        return {spec.key: pd.concat([r.tables[spec.key].assign(town=r.town) for r in self.reports], ignore_index=True)
+                for spec in LEDGERS if self.reports}
 
     @property
     def errors(self) -> list[Issue]:
@@ -88,12 +117,11 @@ def resolve_town(name: str | None, campaign: Campaign) -> str | None:
     if not name:
         return None
     key = normalize_label(name)
-    for town in campaign.towns:
-        if normalize_label(town) == key:
-            return town
+    exact, stems = _town_index(tuple(campaign.towns))
+    if key in exact:
+        return exact[key]
     stem, kind = _split_town(key)
-    matches = [t for t in campaign.towns
-               if _split_town(normalize_label(t))[0] == stem and kind in (None, _split_town(normalize_label(t))[1])]
+    matches = [t for (s, k), towns in stems.items() if s == stem and kind in (None, k) for t in towns]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -178,108 +206,84 @@ def _col(ledger: sheets.Ledger, code: str) -> int | None:
     return None if index is None else index + 1
 
 
-def _convert(column: Column, value):
-    if column.kind == "choice":
-        return parse_choice(value, column.choices)
-    return PARSERS[column.kind](value)
-
-
-def _convert_checked(column: Column, value):
-    """(value, problem, issue code) of one cell; text longer than an Excel cell can hold is refused."""
-    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-        return None, f"有 {len(value)} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传", "cell_too_long"
-    return (*_convert(column, value), f"bad_{column.kind}")
-
-
 def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues) -> pd.DataFrame:
     """Canonical rows of one located ledger; cell problems go to `issues`."""
-    spec, raw = ledger.spec, ledger.raw
-    filled = sheets.fill_merged(raw)
-    mapped = list(ledger.columns.items())
-    kept: list[int] = []
-    for r in range(ledger.first_data_row, len(filled)):
-        original = raw.rows[r]
-        if all(is_blank(original[c]) if c < len(original) else True for _, c in mapped):
-            continue  # blank, or only a merged cell running past the last data row
-        if sheets.row_kind(filled[r], ledger) != "data":
-            continue  # 合计 / 小计 rows, notes below the table, the header repeated for printing
-        kept.append(r)
-
-    data: dict[str, pd.Series] = {"source_row": pd.Series([r + 1 for r in kept], dtype="int64")}
+    spec = ledger.spec
+    rows = body.read_body(ledger)
+    data: dict[str, pd.Series] = {"source_row": pd.Series(rows.rows + 1, dtype="int64")}
     # A column whose requirement depends on another (required_when) is read after it.
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
-        data[column.code] = _read_column(column, ledger, filled, kept, data, issues)
+        data[column.code] = _read_column(column, ledger, rows, data, issues)
     frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))})
     _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues)
     return frame
 
 
-def _read_column(column: Column, ledger: sheets.Ledger, filled, kept, data, issues) -> pd.Series:
-    """One column's canonical values for the kept rows (cell problems go to `issues`)."""
-    index = ledger.columns.get(column.code)
-    header = ledger.header_of(column.code)
-    blanks = blank_marks(column)
-    condition = (data[column.required_when].fillna(False).astype(bool).tolist() if column.required_when
-                 else [True] * len(kept))
-    values: list = []
-    cache: dict = {}
-    for i, r in enumerate(kept):
-        row = filled[r]
-        raw_value = row[index] if index is not None and index < len(row) else ""
-        if is_blank(raw_value) or (isinstance(raw_value, str) and normalize_label(raw_value) in blanks):
-            values.append(_blank(column, ledger.raw.name, header, r, issues, condition[i], _col(ledger, column.code)))
-            continue
-        key = (type(raw_value), raw_value)
-        if key not in cache:
-            cache[key] = _convert_checked(column, raw_value)
-        value, problem, code = cache[key]
-        if problem:
-            issues.error(code, f"“{header}”{problem}。", ledger.raw.name, r + 1, header, index + 1)
-        values.append(value)
-    return pd.Series(values, dtype=PANDAS_DTYPES[column.kind])
+def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues) -> pd.Series:
+    """One column's canonical values for the data rows (cell problems go to `issues`, in row order)."""
+    count = len(rows.rows)
+    if column.code not in rows.cells:
+        value = body.blank_value(column)
+        converted = body.Converted(pd.Series([value] * count, dtype=PANDAS_DTYPES[column.kind]),
+                                   np.ones(count, dtype=bool), [])
+    else:
+        converted = body.convert(column, rows.cells[column.code])
+    header, sheet, number = ledger.header_of(column.code), ledger.raw.name, _col(ledger, column.code)
+    found = [(i, problem, code) for i, problem, code in converted.problems]
+    if column.default is None and column.required and column.code != "town" and converted.blank.any():
+        applies = converted.blank.copy()
+        if column.required_when:
+            applies &= data[column.required_when].fillna(False).astype(bool).to_numpy()
+        found += [(int(i), None, None) for i in np.flatnonzero(applies)]
+    source = rows.rows
+    for i, problem, code in sorted(found, key=lambda item: item[0]):
+        row = int(source[i]) + 1
+        if problem is not None:
+            issues.error(code, f"“{header}”{problem}。", sheet, row, header, number)
+        elif column.kind == "yesno":
+            issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet, row, header, number)
+        else:
+            issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet, row, header, number)
+    return converted.values
 
 
-def _blank(column: Column, sheet_name, header, r, issues, applies=True, number=None):
-    """The value a blank cell stands for, reporting blanks that need one.
-
-    Where the column is required only when another column is 是 (required_when) and that one is
-    not, a blank yes/no simply means 否.
-    """
-    if column.default is not None:
-        return column.default
-    if column.required and column.code != "town":
-        if column.kind == "yesno":
-            if applies:
-                issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet_name, r + 1, header,
-                               number)
-            return False
-        if applies:
-            issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet_name, r + 1, header, number)
-    return None
+@functools.lru_cache(maxsize=8)
+def _town_index(towns: tuple[str, ...]) -> tuple[dict, dict]:
+    """(normalised name → town, (stem, kind) → towns) of the configured towns."""
+    exact, stems = {}, {}
+    for town in towns:
+        key = normalize_label(town)
+        exact.setdefault(key, town)
+        stems.setdefault(_split_town(key), []).append(town)
+    return exact, stems
 
 
 def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues):
     header = ledger.header_of("town")
-    resolved = []
-    cache: dict = {}
-    missing_rows = []
-    for row, written in zip(frame["source_row"], frame["town"]):
-        if written is None:
-            if not town_stated:
-                missing_rows.append(row)
-            resolved.append(default_town)
-            continue
-        if written not in cache:
-            cache[written] = resolve_town(written, campaign)
-        if cache[written] is None:
-            issues.error("unknown_town", unknown_town_message("镇（街道）", written, campaign),
-                         ledger.raw.name, row, header, _col(ledger, "town"))
-        resolved.append(cache[written])
-    if missing_rows:
+    written = frame["town"]
+    missing = written.isna().to_numpy()
+    resolved = {name: resolve_town(name, campaign) for name in written.dropna().unique()}
+    unknown = {name for name, town in resolved.items() if town is None}
+    if unknown:
+        for row, name in zip(frame["source_row"], written):
+            if name in unknown:
+                issues.error("unknown_town", unknown_town_message("镇（街道）", name, campaign),
+                             ledger.raw.name, int(row), header, _col(ledger, "town"))
+    if missing.any() and not town_stated:
+        missing_rows = frame["source_row"].to_numpy()[missing]
         where = f"第{missing_rows[0]}行" + (f"等{len(missing_rows)}行" if len(missing_rows) > 1 else "")
         issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
-                     ledger.raw.name, missing_rows[0], header, _col(ledger, "town"))
-    frame["town"] = pd.Series(resolved, index=frame.index, dtype="object")
+                     ledger.raw.name, int(missing_rows[0]), header, _col(ledger, "town"))
+    frame["town"] = pd.Series(_mapped(written, resolved, missing, default_town), index=frame.index, dtype="object")
+
+
+def _mapped(written: pd.Series, resolved: dict, missing: np.ndarray, default_town) -> np.ndarray:
+    """`written` through `resolved`, None where not found and `default_town` where missing, by
+    codes rather than row by row."""
+    codes, names = pd.factorize(written)
+    lookup = np.array([resolved.get(name) for name in names] + [default_town], dtype=object)
+    codes[missing] = len(names)
+    return lookup[codes]
 
 
 # ---------------------------------------------------------------- rules across cells and sheets
@@ -315,7 +319,9 @@ def _check_dates(frame, ledger, codes, report_date, issues):
         if code not in ledger.columns:
             continue
         header = ledger.header_of(code)
-        late = frame[code].map(lambda d: d is not None and d > report_date)
+        dates = frame[code]
+        late_dates = [d for d in dates.dropna().unique() if d > report_date]
+        late = dates.isin(late_dates) if late_dates else pd.Series(False, index=frame.index)
         for row in _each(frame, late):
             issues.warning("date_after_report",
                            f"“{header}”{getattr(row, code).isoformat()} 晚于报送日期 {report_date.isoformat()}，请核对。",
@@ -400,8 +406,12 @@ def _check_cross_sheet(tables, ledgers, issues):
     if compounds is not None and communities is not None:
         listed = set(zip(communities["town"], communities["community"]))
         ledger = ledgers["compounds"]
-        for row in compounds.itertuples(index=False):
-            if row.town and row.community and (row.town, row.community) not in listed:
+        named = (compounds["town"].notna() & compounds["community"].notna()
+                 & compounds["town"].astype(bool) & compounds["community"].astype(bool))
+        pairs = pd.MultiIndex.from_frame(compounds[["town", "community"]].astype(object))
+        unlisted = named & ~pd.Series(pairs.isin(list(listed)), index=compounds.index)
+        for row in compounds.loc[unlisted].itertuples(index=False):
+            if (row.town, row.community) not in listed:
                 issues.warning("community_not_listed",
                                f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
                                ledger.raw.name, row.source_row, ledger.header_of("community"),
@@ -458,7 +468,7 @@ CHECKS = {"compounds": _check_compounds, "communities": _check_communities, "bra
 def _check_hidden_sheets(raw_sheets, issues) -> None:
     """A hidden sheet with data is refused: what a clerk cannot see, a checker cannot check."""
     for sheet in raw_sheets:
-        if not sheet.visible and any(not is_blank(v) for row in sheet.rows for v in row):
+        if not sheet.visible and not all(body.blank_cells(a).all() for a in sheet.columns if a is not None):
             issues.error("hidden_sheet", f"工作表“{sheet.name}”是隐藏的，但其中有数据；隐藏的表无法核对，系统不予导入。"
                          "请在 Excel 或 WPS 中取消隐藏（右键工作表标签→取消隐藏），核对后删除该表或把数据移入正式台账，再上传。",
                          sheet.name)
@@ -484,12 +494,12 @@ def _formula_cells_that_matter(name, cells, ledgers_by_sheet) -> list[tuple[int,
             if r < ledger.first_data_row or c in mapped]
 
 
-def _check_sheet_xml(data: bytes, raw_sheets, ledgers, issues) -> None:
+def _check_sheet_xml(scans, raw_sheets, ledgers, issues) -> None:
     """Formulas without a saved result (read as blank), named cell by cell, and sheet XML that
     declares a DTD, in the sheets the importer reads."""
     ledgers_by_sheet = {ledger.raw.name: ledger for ledger in ledgers.values()}
-    names = [*ledgers_by_sheet, *(s.name for s in raw_sheets if sheets.is_info_sheet(s.name))]
-    for name, scan in scan_sheets(data, names).items():
+    names = dict.fromkeys([*ledgers_by_sheet, *(s.name for s in raw_sheets if sheets.is_info_sheet(s.name))])
+    for name, scan in ((n, scans[n]) for n in names if n in scans):
         if scan.unsafe:
             issues.error("xml_unsafe", f"工作表“{name}”的文件内容含有 XML 文档类型声明（DTD），Excel 和 WPS 不会写入这种内容，"
                          "系统不予读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。", name)
@@ -536,20 +546,18 @@ def _check_columns(ledger: sheets.Ledger, town_stated: bool, issues) -> bool:
 
 
 def _split_by_town(tables, report_date) -> list[Report]:
-    towns: list[str] = []
+    """One report per town named in the tables, in order of first appearance, each slicing its
+    rows from the shared tables only when asked."""
+    for spec in LEDGERS:
+        if spec.key not in tables:
+            tables[spec.key] = pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
+                                             **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
+    seen: dict[str, None] = {}
     for frame in tables.values():
-        towns += [t for t in frame["town"].dropna().unique() if t not in towns]
-    reports = []
-    for town in towns:
-        parts = {}
-        for spec in LEDGERS:
-            frame = tables.get(spec.key)
-            if frame is None:
-                frame = pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
-                                      **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
-            parts[spec.key] = frame.loc[frame["town"] == town].reset_index(drop=True)
-        reports.append(Report(town, report_date, parts))
-    return reports
+        seen.update(dict.fromkeys(frame["town"].dropna().unique()))
+    counts = {key: tables[key]["town"].value_counts() for key in ("compounds", "communities")}
+    return [Report(town, report_date, TownTables(tables, town), int(counts["compounds"].get(town, 0)),
+                   int(counts["communities"].get(town, 0))) for town in seen]
 
 
 def read_workbook(data: bytes, file_name: str, campaign: Campaign,
@@ -562,14 +570,15 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
         issues.error(refusal.code, refusal.message)
         return parsed
     try:
-        raw_sheets = read_sheets(data, campaign.max_rows_per_sheet, campaign.max_columns)
+        book = read_book(data, campaign.max_rows_per_sheet, campaign.max_columns)
     except UnreadableWorkbook as exc:
         issues.error("unreadable", str(exc))
         return parsed
 
+    raw_sheets = book.sheets
     _check_hidden_sheets(raw_sheets, issues)
     ledgers = sheets.locate_ledgers(raw_sheets)
-    _check_sheet_xml(data, raw_sheets, ledgers, issues)
+    _check_sheet_xml(book.scans, raw_sheets, ledgers, issues)
     default_town, town_stated, date, parsed.filled_by, parsed.phone = _report_meta(
         raw_sheets, ledgers, campaign, town, report_date, issues)
     names = "、".join(f"“{s.name}”" for s in raw_sheets) or "（无）"
@@ -594,4 +603,5 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
     _check_cross_sheet(tables, ledgers, issues)
     if parsed.ok and date is not None:
         parsed.reports = _split_by_town(tables, date)
+        parsed.tables = tables
     return parsed

@@ -4,45 +4,56 @@ SELECT upload_id, version, content_sha256
 FROM uploads
 WHERE town = $town AND report_date = $report_date AND active;
 
--- name: next_version
-SELECT coalesce(max(version), 0) + 1 AS version
-FROM uploads
-WHERE town = $town AND report_date = $report_date;
-
 -- name: supersede
 UPDATE uploads
 SET active = FALSE, superseded_at = $now
 WHERE town = $town AND report_date = $report_date AND active;
 
--- name: insert_upload
+-- name: reports_in_force
+-- The version in force, and what it says, of each incoming report's town and date.
+SELECT u.town, u.version, u.content_sha256
+FROM uploads u
+JOIN incoming_reports i ON i.town = u.town AND i.report_date = u.report_date
+WHERE u.active;
+
+-- name: supersede_reports
+UPDATE uploads
+SET active = FALSE, superseded_at = $now
+FROM incoming_reports i
+WHERE uploads.town = i.town AND uploads.report_date = i.report_date AND uploads.active;
+
+-- name: insert_uploads
+-- One version per incoming report, numbered after the town and date's earlier versions.
 INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, uploaded_at, uploader, town, report_date,
                      version, active, filled_by, phone, is_sample, warning_count, warnings, content_sha256)
-VALUES (nextval('upload_id_seq'), $file_name, $sha256, $size_bytes, $now, $uploader, $town, $report_date,
-        $version, TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings, $content_sha256)
-RETURNING upload_id;
+SELECT nextval('upload_id_seq'), $file_name, $sha256, $size_bytes, $now, $uploader, i.town, i.report_date,
+       coalesce((SELECT max(u.version) FROM uploads u WHERE u.town = i.town AND u.report_date = i.report_date), 0) + 1,
+       TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings, i.content_sha256
+FROM incoming_reports i
+RETURNING upload_id, town, version;
 
 -- name: insert_compounds
 INSERT INTO compounds
-SELECT $upload_id, source_row, town, community, compound, eligible, has_committee,
+SELECT ids.upload_id, source_row, i.town, community, compound, eligible, has_committee,
        CAST(committee_founded AS DATE), committee_members, committee_party_members, committee_party_org,
        CAST(party_org_founded AS DATE), property_company, company_party_org
-FROM incoming;
+FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
 
 -- name: insert_communities
 INSERT INTO communities
-SELECT $upload_id, source_row, town, community, has_epmc, CAST(epmc_founded AS DATE), epmc_members,
+SELECT ids.upload_id, source_row, i.town, community, has_epmc, CAST(epmc_founded AS DATE), epmc_members,
        epmc_party_members, epmc_chair_from_rc, epmc_conflict, green_status
-FROM incoming;
+FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
 
 -- name: insert_brands
 INSERT INTO brands
-SELECT $upload_id, source_row, town, name, level, CAST(recognized AS DATE), community, compound
-FROM incoming;
+SELECT ids.upload_id, source_row, i.town, name, level, CAST(recognized AS DATE), community, compound
+FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
 
 -- name: insert_epmc_members
 INSERT INTO epmc_members
-SELECT $upload_id, source_row, town, community, name, role, member_type, party_member, conflict
-FROM incoming;
+SELECT ids.upload_id, source_row, i.town, community, name, role, member_type, party_member, conflict
+FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
 
 -- name: uploads
 -- Every stored report, newest first.

@@ -1,0 +1,242 @@
+"""The data rows of a located ledger, read column by column.
+
+A province's ledger is 100,000 compounds, 1.2 million cells: its rows are never walked one by one
+in Python. Each column is an Arrow string array (core/reader.py). Merged cells are filled by index;
+blank rows, totals, notes and a header written again are found with vectorised tests, and only the
+few rows such a test flags are looked at cell by cell (`sheets.row_kind`, the one definition of a
+row's kind). Each column's distinct texts are converted once by the parsers of core/cells.py and
+the results spread back to the rows; free-text columns, where nearly every text is distinct, are
+normalised by Arrow kernels that do what `cells.parse_text` does.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core import sheets
+from core.cells import PARSERS, is_blank, parse_choice
+from core.layout import NOTE_PREFIXES, TOTAL_WORDS, Column, blank_marks, normalize_label
+from core.reader import MAX_CELL_CHARS
+
+PANDAS_DTYPES = {"text": "object", "choice": "object", "yesno": "boolean", "int": "Int64", "date": "object"}
+
+# Python's str.split()/\s white space, which NFKC leaves in place, as an RE2 class.
+_SPACE = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
+
+
+def _loose(word: str) -> str:
+    """An RE2 pattern for a word as a clerk may space it out ("合 计")."""
+    return rf"{_SPACE}*".join(re.escape(ch) if ch not in ":：" else "[:：﹕]" for ch in word)
+
+
+# Cell texts that may make a row a total or a note: sheets.row_kind looks at how a row's cells
+# begin. A superset: a flagged row is then judged exactly; a row no cell of which matches is
+# certainly neither.
+_KIND_WORDS = rf"^{_SPACE}*(?:" + "|".join(_loose(w) for w in (*TOTAL_WORDS, *NOTE_PREFIXES)) + ")"
+
+
+@dataclass
+class Body:
+    rows: np.ndarray  # 0-based sheet rows of the data rows, in order
+    cells: dict[str, pa.Array]  # column code → its texts in those rows, merged cells filled
+
+
+def blank_cells(texts: pa.Array) -> np.ndarray:
+    """True per cell that is empty or white space only (`cells.is_blank`)."""
+    if texts.null_count == len(texts):
+        return np.ones(len(texts), dtype=bool)
+    return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(texts), ""), True).to_numpy(zero_copy_only=False)
+
+
+def _ranges_below(raw, first: int) -> list:
+    return [m for m in raw.merged if m[1][0] >= first and m[0][0] < raw.height]
+
+
+def _filled(raw, c: int, first: int, ranges) -> pa.Array:
+    """Column c from row `first` down, each merged range covering it filled with the range's
+    top-left value (as `sheets.fill_merged` does for whole rows)."""
+    base = raw.column(c)
+    covering = [m for m in ranges if m[0][1] <= c <= m[1][1]]
+    if not covering:
+        return base.slice(first)
+    index = np.arange(first, raw.height)
+    across = []
+    for (top, left), (bottom, _) in covering:
+        lo, hi = max(top, first) - first, min(bottom, raw.height - 1) - first
+        if hi < lo:
+            continue
+        if left == c:
+            index[lo:hi + 1] = top
+        else:
+            across.append((lo, hi, raw.column(left)[top].as_py()))
+    filled = base.take(pa.array(index))
+    if across:  # a range spanning columns (a note merged across the table): rare, done by hand
+        values = filled.to_pylist()
+        for lo, hi, value in across:
+            values[lo:hi + 1] = [value] * (hi - lo + 1)
+        filled = pa.array(values, pa.string())
+    return filled
+
+
+def _normalized(texts: pa.Array) -> pa.Array:
+    """`layout.normalize_label` of every text: NFKC, no white space, lower case."""
+    return pc.utf8_lower(pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), _SPACE + "+", ""))
+
+
+def _filled_row(raw, r: int, ranges) -> list:
+    """One whole sheet row as `sheets.fill_merged` gives it."""
+    values = ["" if v is None else v for v in (raw.column(c)[r].as_py() for c in range(len(raw.columns)))]
+    for (top, left), (bottom, right) in ranges:
+        if top <= r <= bottom and left < len(values):
+            value = raw.column(left)[top].as_py() if top < raw.height else None
+            for c in range(left, min(right, len(values) - 1) + 1):
+                values[c] = "" if value is None else value
+    return values
+
+
+def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[int, pa.Array]) -> np.ndarray:
+    """Rows (from `first`) that may be a total, a note, a repeated header or blank once merged
+    cells are filled: a superset of the rows `sheets.row_kind` does not call data."""
+    count = raw.height - first
+    suspect = np.zeros(count, dtype=bool)
+    for array in raw.columns:
+        if array is not None:
+            suspect |= pc.fill_null(pc.match_substring_regex(array.slice(first), _KIND_WORDS),
+                                    False).to_numpy(zero_copy_only=False)
+    probe = ledger.columns.get(ledger.spec.required_columns[0])
+    if probe is not None and probe in filled:
+        encoded = filled[probe].dictionary_encode()
+        headers = pc.is_in(_normalized(encoded.dictionary), value_set=pa.array(list(ledger.header_index)))
+        suspect |= pc.fill_null(pc.take(headers, encoded.indices), False).to_numpy(zero_copy_only=False)
+    for (top, left), (bottom, _) in ranges:  # a merged cell carries its word, or its blank, down its rows
+        lo, hi = max(top, first) - first, min(bottom, raw.height - 1) - first
+        if lo <= hi and _may_mark(raw.column(left)[top].as_py()):
+            suspect[lo:hi + 1] = True
+    return suspect
+
+
+_MARK_WORDS = tuple(normalize_label(w) for w in (*TOTAL_WORDS, *NOTE_PREFIXES))
+
+
+def _may_mark(value) -> bool:
+    """True where a merged cell's value, copied down, may make a row a total or note row (or,
+    being blank, hide cells that were written)."""
+    if is_blank(value):
+        return True
+    label = normalize_label(value)
+    return any(word in label for word in _MARK_WORDS)
+
+
+def read_body(ledger: sheets.Ledger) -> Body:
+    """The ledger's data rows below its header: not blank (in the columns it reads), and not a
+    total, note or repeated header row."""
+    raw, first = ledger.raw, ledger.first_data_row
+    if first >= raw.height:
+        return Body(np.zeros(0, dtype=np.int64), {code: pa.array([], pa.string()) for code in ledger.columns})
+    ranges = _ranges_below(raw, first)
+    filled = {c: _filled(raw, c, first, ranges) for c in ledger.columns.values()}
+    blank = np.ones(raw.height - first, dtype=bool)
+    for c in ledger.columns.values():
+        blank &= blank_cells(raw.column(c).slice(first))  # a cell merged from above does not count
+    suspect = _suspect_rows(raw, ledger, first, ranges, filled) & ~blank
+    for i in np.flatnonzero(suspect):
+        r = first + int(i)
+        row_ranges = [m for m in ranges if m[0][0] <= r <= m[1][0]]
+        if sheets.row_kind(_filled_row(raw, r, row_ranges), ledger) != "data":
+            blank[i] = True
+    kept = np.flatnonzero(~blank)
+    take = pa.array(kept)
+    return Body(kept + first, {code: filled[c].take(take) for code, c in ledger.columns.items()})
+
+
+# ---------------------------------------------------------------- one column's values
+
+@dataclass
+class Converted:
+    values: pd.Series  # canonical values, in PANDAS_DTYPES[kind]; a blank cell holds `blank_value`
+    blank: np.ndarray  # True per blank cell (empty, or a mark such as “/” that means empty here)
+    problems: list[tuple[int, str, str]]  # (row index, problem, issue code), in row order
+
+
+def blank_value(column: Column):
+    """What a blank cell of the column stands for: its default, 否 for a required yes/no, else None."""
+    if column.default is not None:
+        return column.default
+    if column.required and column.code != "town" and column.kind == "yesno":
+        return False
+    return None
+
+
+def _convert_checked(column: Column, value: str):
+    """(value, problem, issue code) of one text; text longer than an Excel cell can hold is refused."""
+    if len(value) > MAX_CELL_CHARS:
+        return None, f"有 {len(value)} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传", "cell_too_long"
+    if column.kind == "choice":
+        return (*parse_choice(value, column.choices), "bad_choice")
+    return (*PARSERS[column.kind](value), f"bad_{column.kind}")
+
+
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"  # a date cell in a text column reads as its date
+
+
+def _text_values(column: Column, encoded: pa.DictionaryArray):
+    """(values per distinct text, blank per distinct text, too long per distinct text) of a text
+    column, by Arrow kernels: NFKC, runs of white space made one space, ends trimmed."""
+    texts = encoded.dictionary
+    clean = pc.utf8_trim(pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), _SPACE + "+", " "), " ")
+    clean = pc.replace_substring_regex(clean, _MIDNIGHT, r"\1")
+    marks = pa.array(sorted(blank_marks(column)), pa.string())
+    blank = pc.or_(pc.equal(clean, ""), pc.is_in(_normalized(texts), value_set=marks))
+    too_long = pc.greater(pc.utf8_length(texts), MAX_CELL_CHARS)
+    values = pc.if_else(pc.or_(blank, too_long), pa.scalar(None, pa.string()), clean)
+    return values.to_numpy(zero_copy_only=False), blank.to_numpy(zero_copy_only=False), \
+        too_long.to_numpy(zero_copy_only=False), texts
+
+
+def convert(column: Column, texts: pa.Array) -> Converted:
+    """The column's canonical values, which cells are blank, and the cells that cannot be read."""
+    encoded = texts.dictionary_encode()
+    distinct = len(encoded.dictionary)
+    indices = pc.fill_null(encoded.indices, distinct).to_numpy(zero_copy_only=False)  # null → one past the end
+    filler = blank_value(column)
+    problems_of: dict[int, tuple[str, str]] = {}
+    if column.kind == "text":
+        values, blank, too_long, originals = _text_values(column, encoded)
+        values = np.append(values.astype(object), filler)
+        blank = np.append(blank, True)
+        for u in np.flatnonzero(too_long):
+            length = len(originals[int(u)].as_py())
+            problems_of[int(u)] = (f"有 {length} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传",
+                                   "cell_too_long")
+        values[blank] = filler
+    else:
+        marks = blank_marks(column)
+        values, blank = [], []
+        for u, text in enumerate(encoded.dictionary.to_pylist()):
+            if is_blank(text) or normalize_label(text) in marks:
+                values.append(filler)
+                blank.append(True)
+                continue
+            value, problem, code = _convert_checked(column, text)
+            if problem:
+                problems_of[u] = (problem, code)
+            values.append(value)
+            blank.append(False)
+        values.append(filler)
+        blank = np.array(blank + [True], dtype=bool)
+    dtype = PANDAS_DTYPES[column.kind]
+    if dtype == "object":
+        per_row = pd.Series(np.asarray(values, dtype=object)[indices], dtype=object)
+    else:
+        per_row = pd.Series(pd.array(list(values), dtype=dtype).take(indices))
+    problems = []
+    if problems_of:
+        bad = np.flatnonzero(np.isin(indices, list(problems_of)))
+        problems = [(int(i), *problems_of[int(indices[i])]) for i in bad]
+    return Converted(per_row, blank[indices], problems)
