@@ -41,6 +41,9 @@ def _loose(word: str) -> str:
 _KIND_WORDS = rf"^{_SPACE}*(?:" + "|".join(_loose(w) for w in (*TOTAL_WORDS, *NOTE_PREFIXES)) + ")"
 
 
+ROW_KIND_CELLS = 4  # sheets.row_kind looks at a row's first written cell and the three after it
+
+
 @dataclass
 class Body:
     rows: np.ndarray  # 0-based sheet rows of the data rows, in order
@@ -105,10 +108,21 @@ def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[i
     cells are filled: a superset of the rows `sheets.row_kind` does not call data."""
     count = raw.height - first
     suspect = np.zeros(count, dtype=bool)
+    # row_kind reads how a row's first four written cells begin: a cell with four written cells
+    # to its left in its row cannot matter (and in a filled table that is most of them).
+    written_before = np.zeros(count, dtype=np.int16)
     for array in raw.columns:
-        if array is not None:
-            suspect |= pc.fill_null(pc.match_substring_regex(array.slice(first), _KIND_WORDS),
-                                    False).to_numpy(zero_copy_only=False)
+        if array is None:
+            continue
+        cells = array.slice(first)
+        written = ~blank_cells(cells)
+        matters = written & (written_before < ROW_KIND_CELLS)
+        if matters.any():
+            suspect |= matters & pc.fill_null(pc.match_substring_regex(cells, _KIND_WORDS),
+                                              False).to_numpy(zero_copy_only=False)
+        elif not (written_before < ROW_KIND_CELLS).any():
+            break
+        written_before += written
     probe = ledger.columns.get(ledger.spec.required_columns[0])
     if probe is not None and probe in filled:
         encoded = filled[probe].dictionary_encode()

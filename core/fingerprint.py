@@ -1,57 +1,44 @@
 """What a report says, as one hash: a re-sent report that says the same is not stored again.
 
 The hash covers a town's canonical rows (not where they stood in the file, nor their order),
-its report date and the given details (who filled it in). It is computed set-wise in DuckDB for
-every town of a workbook at once: a province workbook holds a thousand reports.
+its report date and the given details (who filled it in). Rows are hashed column-wise by
+pandas (`hash_pandas_object`, a keyed SipHash of each row's cells), sorted within each town and
+digested with SHA-256: one pass for every town of a workbook at once, whether it holds one town
+or a province's thousand.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import uuid
 
-import duckdb
+import numpy as np
 import pandas as pd
 
-NULL_MARK = "∅"
+
+def _row_hashes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(town per row, uint64 hash per row of every cell but its position in the file)."""
+    cells = frame.drop(columns="source_row")
+    hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy()
+    return frame["town"].to_numpy(dtype=object), hashes
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _per_town(conn, view: str, columns: list[str]) -> dict[str, str]:
-    """Town → md5 of its rows, each row an md5 of its cells as text, sorted."""
-    cells = ", ".join(f"coalesce(CAST({_quoted(c)} AS VARCHAR), '{NULL_MARK}')" for c in columns)
-    query = f"""
-        SELECT town, md5(string_agg(row_hash, ',' ORDER BY row_hash))
-        FROM (SELECT town, md5(concat_ws(chr(31), {cells})) AS row_hash FROM {view} WHERE town IS NOT NULL)
-        GROUP BY town"""
-    return dict(conn.execute(query).fetchall())
-
-
-def content_hashes(frames: dict[str, pd.DataFrame], dates: dict[str, object], details: tuple,
-                   conn: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+def content_hashes(frames: dict[str, pd.DataFrame], dates: dict[str, object], details: tuple) -> dict[str, str]:
     """Town → sha256 of its rows in every ledger (frames: ledger key → rows of all towns, with a
     `town` column and `source_row`), its report date and `details`."""
-    own = conn is None
-    conn = duckdb.connect() if own else conn
-    parts: dict[str, list[str]] = {town: [] for town in dates}
-    try:
-        for key in sorted(frames):
-            frame = frames[key]
-            columns = [c for c in frame.columns if c != "source_row"]
-            view = f"fingerprint_{uuid.uuid4().hex}"
-            conn.register(view, frame)
-            try:
-                hashes = _per_town(conn, view, columns) if len(frame) else {}
-            finally:
-                with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it; rollback drops it
-                    conn.unregister(view)
-            for town in parts:
-                parts[town].append(f"|{key}|{columns}|{hashes.get(town, '')}")
-    finally:
-        if own:
-            conn.close()
-    return {town: hashlib.sha256(f"{town}|{dates[town].isoformat()}|{details}{''.join(parts[town])}".encode())
-            .hexdigest() for town in parts}
+    digests = {town: hashlib.sha256(f"{town}|{dates[town].isoformat()}|{details}".encode()) for town in dates}
+    for key in sorted(frames):
+        frame = frames[key]
+        header = f"|{key}|{[c for c in frame.columns if c != 'source_row']}|".encode()
+        for digest in digests.values():
+            digest.update(header)
+        if frame.empty:
+            continue
+        towns, hashes = _row_hashes(frame)
+        codes, names = pd.factorize(towns, use_na_sentinel=True)
+        order = np.lexsort((hashes, codes))  # by town, then by hash: blind to the rows' order
+        codes, hashes = codes[order], hashes[order]
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        for start, end in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [len(codes)]))):
+            code = codes[start]
+            if code >= 0 and names[code] in digests:
+                digests[names[code]].update(hashes[start:end].tobytes())
+    return {town: digest.hexdigest() for town, digest in digests.items()}

@@ -317,7 +317,7 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
         raise ValueError("one workbook holds one report per town")
     tables = parsed.all_tables()
     dates = {r.town: r.report_date for r in reports}
-    content = content_hashes(tables, dates, (parsed.filled_by, parsed.phone), conn)
+    content = content_hashes(tables, dates, (parsed.filled_by, parsed.phone))
     keys = pd.DataFrame({"town": list(dates), "report_date": list(dates.values()),
                          "content_sha256": [content[t] for t in dates]})
     conn.register("incoming_reports", keys)

@@ -289,7 +289,9 @@ def _mapped(written: pd.Series, resolved: dict, missing: np.ndarray, default_tow
 # ---------------------------------------------------------------- rules across cells and sheets
 
 def _each(frame, mask):
-    return frame.loc[mask.fillna(False).astype(bool)].itertuples(index=False)
+    """The rows where `mask` holds (most checks find none: that case costs next to nothing)."""
+    chosen = mask.fillna(False).astype(bool).to_numpy()
+    return frame.loc[chosen].itertuples(index=False) if chosen.any() else iter(())
 
 
 def _rows_in_error(issues, ledger, code) -> set[int]:
@@ -302,6 +304,8 @@ def _check_duplicates(frame, ledger, issues, label):
     keys = ["town", *ledger.spec.key_columns]
     valid = frame.dropna(subset=keys)
     duplicated = valid.duplicated(subset=keys, keep="first")
+    if not duplicated.any():
+        return
     first_rows = valid.drop_duplicates(subset=keys).set_index(keys)["source_row"]
     header = ledger.header_of(ledger.spec.key_columns[-1])
     scope = "同一镇（街道）、同一社区内" if "community" in keys[1:-1] else "同一镇（街道）内"
@@ -406,11 +410,9 @@ def _check_cross_sheet(tables, ledgers, issues):
     if compounds is not None and communities is not None:
         listed = set(zip(communities["town"], communities["community"]))
         ledger = ledgers["compounds"]
-        named = (compounds["town"].notna() & compounds["community"].notna()
-                 & compounds["town"].astype(bool) & compounds["community"].astype(bool))
-        pairs = pd.MultiIndex.from_frame(compounds[["town", "community"]].astype(object))
-        unlisted = named & ~pd.Series(pairs.isin(list(listed)), index=compounds.index)
-        for row in compounds.loc[unlisted].itertuples(index=False):
+        unlisted = [bool(town) and bool(community) and (town, community) not in listed
+                    for town, community in zip(compounds["town"].to_numpy(), compounds["community"].to_numpy())]
+        for row in _each(compounds, pd.Series(unlisted, index=compounds.index, dtype=bool)):
             if (row.town, row.community) not in listed:
                 issues.warning("community_not_listed",
                                f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
