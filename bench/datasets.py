@@ -53,14 +53,16 @@ def write_campaign(folder: Path, towns: list[str]) -> Path:
     return path
 
 
-def write_workbook(path: Path, scale: Scale, report_date: dt.date, seed: int = SEED) -> Path:
-    """A consolidated ledger workbook of the scale's towns, in the template layout."""
+def write_workbook(path: Path, scale: Scale, report_date: dt.date | None, seed: int = SEED) -> Path:
+    """A consolidated ledger workbook of the scale's towns, in the template layout. Without a
+    report date the importer takes the one it is given (as the upload page's date picker does)."""
     rng = random.Random(seed)
     towns = town_names(scale.towns)
     book = openpyxl.Workbook(write_only=True)
     info = book.create_sheet("基本信息")
     info.append(["项目", "内容"])
-    info.append(["报送日期", report_date])
+    if report_date is not None:
+        info.append(["报送日期", report_date])
     compounds = book.create_sheet("小区台账")
     compounds.append([c.header for c in COMPOUNDS.columns])
     for i in range(scale.compounds):

@@ -111,6 +111,7 @@ def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[i
     # row_kind reads how a row's first four written cells begin: a cell with four written cells
     # to its left in its row cannot matter (and in a filled table that is most of them).
     written_before = np.zeros(count, dtype=np.int16)
+    looked_at, masks = [], []
     for array in raw.columns:
         if array is None:
             continue
@@ -118,11 +119,16 @@ def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[i
         written = ~blank_cells(cells)
         matters = written & (written_before < ROW_KIND_CELLS)
         if matters.any():
-            suspect |= matters & pc.fill_null(pc.match_substring_regex(cells, _KIND_WORDS),
-                                              False).to_numpy(zero_copy_only=False)
+            looked_at.append(cells)
+            masks.append(matters)
         elif not (written_before < ROW_KIND_CELLS).any():
             break
         written_before += written
+    if looked_at:  # one regex pass over them all: compiling the pattern costs more than a small sheet
+        found = pc.fill_null(pc.match_substring_regex(pa.concat_arrays(looked_at), _KIND_WORDS),
+                             False).to_numpy(zero_copy_only=False)
+        for i, matters in enumerate(masks):
+            suspect |= matters & found[i * count:(i + 1) * count]
     probe = ledger.columns.get(ledger.spec.required_columns[0])
     if probe is not None and probe in filled:
         encoded = filled[probe].dictionary_encode()
@@ -199,51 +205,53 @@ def _convert_checked(column: Column, value: str):
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"  # a date cell in a text column reads as its date
 
 
-def _text_values(column: Column, encoded: pa.DictionaryArray):
-    """(values per distinct text, blank per distinct text, too long per distinct text) of a text
-    column, by Arrow kernels: NFKC, runs of white space made one space, ends trimmed."""
+def _clean_texts(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(`cells.parse_text` of each text, `layout.normalize_label` of each) by Arrow kernels:
+    NFKC, runs of white space made one space, ends trimmed; a date cell's midnight dropped."""
+    spaced = pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), _SPACE + "+", " ")
+    labels = pc.utf8_lower(pc.replace_substring(spaced, " ", ""))
+    clean = pc.replace_substring_regex(pc.utf8_trim(spaced, " "), _MIDNIGHT, r"\1")
+    return clean, labels
+
+
+def convert_texts(columns: list[Column], cells: dict[str, pa.Array]) -> dict[str, "Converted"]:
+    """`convert` of several text columns, their distinct texts cleaned in one pass of the kernels
+    (each regex kernel compiles its pattern per call)."""
+    encoded = {c.code: cells[c.code].dictionary_encode() for c in columns}
+    dictionaries = [encoded[c.code].dictionary for c in columns]
+    if not dictionaries:
+        return {}
+    clean, labels = _clean_texts(pa.concat_arrays(dictionaries))
+    converted, start = {}, 0
+    for column, dictionary in zip(columns, dictionaries):
+        end = start + len(dictionary)
+        converted[column.code] = _convert_text(column, encoded[column.code], clean.slice(start, end - start),
+                                               labels.slice(start, end - start))
+        start = end
+    return converted
+
+
+def _convert_text(column: Column, encoded: pa.DictionaryArray, clean: pa.Array, labels: pa.Array) -> "Converted":
     texts = encoded.dictionary
-    clean = pc.utf8_trim(pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), _SPACE + "+", " "), " ")
-    clean = pc.replace_substring_regex(clean, _MIDNIGHT, r"\1")
     marks = pa.array(sorted(blank_marks(column)), pa.string())
-    blank = pc.or_(pc.equal(clean, ""), pc.is_in(_normalized(texts), value_set=marks))
+    blank = pc.or_(pc.equal(clean, ""), pc.is_in(labels, value_set=marks))
     too_long = pc.greater(pc.utf8_length(texts), MAX_CELL_CHARS)
     values = pc.if_else(pc.or_(blank, too_long), pa.scalar(None, pa.string()), clean)
-    return values.to_numpy(zero_copy_only=False), blank.to_numpy(zero_copy_only=False), \
-        too_long.to_numpy(zero_copy_only=False), texts
-
-
-def convert(column: Column, texts: pa.Array) -> Converted:
-    """The column's canonical values, which cells are blank, and the cells that cannot be read."""
-    encoded = texts.dictionary_encode()
-    distinct = len(encoded.dictionary)
-    indices = pc.fill_null(encoded.indices, distinct).to_numpy(zero_copy_only=False)  # null → one past the end
+    problems_of = {}
+    for u in np.flatnonzero(too_long.to_numpy(zero_copy_only=False)):
+        length = len(texts[int(u)].as_py())
+        problems_of[int(u)] = (f"有 {length} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传",
+                               "cell_too_long")
     filler = blank_value(column)
-    problems_of: dict[int, tuple[str, str]] = {}
-    if column.kind == "text":
-        values, blank, too_long, originals = _text_values(column, encoded)
-        values = np.append(values.astype(object), filler)
-        blank = np.append(blank, True)
-        for u in np.flatnonzero(too_long):
-            length = len(originals[int(u)].as_py())
-            problems_of[int(u)] = (f"有 {length} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传",
-                                   "cell_too_long")
-        values[blank] = filler
-    else:
-        marks = blank_marks(column)
-        values, blank = [], []
-        for u, text in enumerate(encoded.dictionary.to_pylist()):
-            if is_blank(text) or normalize_label(text) in marks:
-                values.append(filler)
-                blank.append(True)
-                continue
-            value, problem, code = _convert_checked(column, text)
-            if problem:
-                problems_of[u] = (problem, code)
-            values.append(value)
-            blank.append(False)
-        values.append(filler)
-        blank = np.array(blank + [True], dtype=bool)
+    values = np.append(values.to_numpy(zero_copy_only=False).astype(object), filler)
+    blank = np.append(blank.to_numpy(zero_copy_only=False), True)
+    values[blank] = filler
+    return _spread(column, encoded, values, blank, problems_of)
+
+
+def _spread(column: Column, encoded: pa.DictionaryArray, values, blank: np.ndarray, problems_of: dict) -> "Converted":
+    """Values per distinct text (one more at the end for an empty cell) → values per row."""
+    indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
     dtype = PANDAS_DTYPES[column.kind]
     if dtype == "object":
         per_row = pd.Series(np.asarray(values, dtype=object)[indices], dtype=object)
@@ -254,3 +262,26 @@ def convert(column: Column, texts: pa.Array) -> Converted:
         bad = np.flatnonzero(np.isin(indices, list(problems_of)))
         problems = [(int(i), *problems_of[int(indices[i])]) for i in bad]
     return Converted(per_row, blank[indices], problems)
+
+
+def convert(column: Column, texts: pa.Array) -> Converted:
+    """The column's canonical values, which cells are blank, and the cells that cannot be read."""
+    if column.kind == "text":
+        return convert_texts([column], {column.code: texts})[column.code]
+    encoded = texts.dictionary_encode()
+    filler = blank_value(column)
+    marks = blank_marks(column)
+    problems_of: dict[int, tuple[str, str]] = {}
+    values, blank = [], []
+    for u, text in enumerate(encoded.dictionary.to_pylist()):  # each distinct text once
+        if is_blank(text) or normalize_label(text) in marks:
+            values.append(filler)
+            blank.append(True)
+            continue
+        value, problem, code = _convert_checked(column, text)
+        if problem:
+            problems_of[u] = (problem, code)
+        values.append(value)
+        blank.append(False)
+    values.append(filler)
+    return _spread(column, encoded, values, np.array(blank + [True], dtype=bool), problems_of)

@@ -1,44 +1,90 @@
-"""What a report says, as one hash: a re-sent report that says the same is not stored again.
+"""Is a re-sent report the same as the version in force? Then it is not stored again.
 
-The hash covers a town's canonical rows (not where they stood in the file, nor their order),
-its report date and the given details (who filled it in). Rows are hashed column-wise by
-pandas (`hash_pandas_object`, a keyed SipHash of each row's cells), sorted within each town and
-digested with SHA-256: one pass for every town of a workbook at once, whether it holds one town
-or a province's thousand.
+A report is the same when its filler details match and, in every ledger, its rows say the
+same as the stored version's rows — compared as values of the stored column types, blind to
+row order and to where the rows stood in the file. The comparison is one DuckDB query per
+ledger over the towns that have a version in force for that date, so a consolidated workbook
+re-sent with one town changed versions only that town, and a report for a new date costs
+nothing here.
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
 
-import numpy as np
+import duckdb
 import pandas as pd
 
+from core.layout import LEDGERS
 
-def _row_hashes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(town per row, uint64 hash per row of every cell but its position in the file)."""
-    cells = frame.drop(columns="source_row")
-    hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy()
-    return frame["town"].to_numpy(dtype=object), hashes
+NULL_MARK = "∅"
 
 
-def content_hashes(frames: dict[str, pd.DataFrame], dates: dict[str, object], details: tuple) -> dict[str, str]:
-    """Town → sha256 of its rows in every ledger (frames: ledger key → rows of all towns, with a
-    `town` column and `source_row`), its report date and `details`."""
-    digests = {town: hashlib.sha256(f"{town}|{dates[town].isoformat()}|{details}".encode()) for town in dates}
-    for key in sorted(frames):
-        frame = frames[key]
-        header = f"|{key}|{[c for c in frame.columns if c != 'source_row']}|".encode()
-        for digest in digests.values():
-            digest.update(header)
-        if frame.empty:
-            continue
-        towns, hashes = _row_hashes(frame)
-        codes, names = pd.factorize(towns, use_na_sentinel=True)
-        order = np.lexsort((hashes, codes))  # by town, then by hash: blind to the rows' order
-        codes, hashes = codes[order], hashes[order]
-        bounds = np.flatnonzero(np.diff(codes)) + 1
-        for start, end in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [len(codes)]))):
-            code = codes[start]
-            if code >= 0 and names[code] in digests:
-                digests[names[code]].update(hashes[start:end].tobytes())
-    return {town: digest.hexdigest() for town, digest in digests.items()}
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_types(conn, table: str) -> dict[str, str]:
+    rows = conn.execute("SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_name = $table AND table_schema = current_schema()", {"table": table}).fetchall()
+    return dict(rows)
+
+
+def _row_text(columns: list[str], types: dict[str, str], alias: str) -> str:
+    """SQL for one row's cells as text, each cast to its stored type first (identifiers from the
+    layout and types from the catalog: never user data)."""
+    cells = ", ".join(f"coalesce(CAST(CAST({alias}.{_quoted(c)} AS {types[c]}) AS VARCHAR), '{NULL_MARK}')"
+                      for c in columns)
+    return f"md5(concat_ws(chr(31), {cells}))"
+
+
+def _same_in(conn, key: str, incoming: str | None) -> set[str]:
+    """Towns of `candidates` whose rows of ledger `key` in `incoming` (a registered view, None
+    for no rows) equal the rows stored under their upload in force."""
+    types = _column_types(conn, key)
+    spec = next(s for s in LEDGERS if s.key == key)
+    columns = [c.code for c in spec.columns if c.code != "town"]
+    stored = f"""
+        SELECT c.town, md5(string_agg({_row_text(columns, types, 's')}, ',' ORDER BY 1)) AS digest
+        FROM {_quoted(key)} s JOIN candidates c ON s.upload_id = c.upload_id GROUP BY c.town"""
+    if incoming is None:
+        arriving = "SELECT NULL::VARCHAR AS town, NULL::VARCHAR AS digest WHERE FALSE"
+    else:
+        arriving = f"""
+            SELECT i.town, md5(string_agg({_row_text(columns, types, 'i')}, ',' ORDER BY 1)) AS digest
+            FROM {incoming} i JOIN candidates c ON i.town = c.town GROUP BY i.town"""
+    query = f"""
+        WITH stored AS ({stored}), arriving AS ({arriving})
+        SELECT c.town FROM candidates c
+        LEFT JOIN stored USING (town) LEFT JOIN arriving a USING (town)
+        WHERE stored.digest IS NOT DISTINCT FROM a.digest"""
+    return {town for (town,) in conn.execute(query).fetchall()}
+
+
+def unchanged_towns(conn: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame],
+                    in_force: dict[str, int]) -> set[str]:
+    """The towns (of `in_force`: town → upload id of the version in force) whose incoming rows
+    (`tables`: ledger key → rows of every town) say what the stored version says."""
+    if not in_force:
+        return set()
+    candidates = pd.DataFrame({"town": list(in_force), "upload_id": list(in_force.values())})
+    conn.register("candidates", candidates)
+    same = set(in_force)
+    try:
+        for spec in LEDGERS:
+            frame = tables.get(spec.key)
+            view = None
+            if frame is not None and not frame.empty:
+                view = f"incoming_{spec.key}"
+                conn.register(view, frame)
+            try:
+                same &= _same_in(conn, spec.key, view)
+            finally:
+                if view:
+                    with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it
+                        conn.unregister(view)
+            if not same:
+                break
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            conn.unregister("candidates")
+    return same

@@ -5,6 +5,7 @@ template both read these tables. Synonyms are compared after `normalize_label`.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -220,7 +221,15 @@ _SPACES = re.compile(r"\s+")
 
 def normalize_label(text: object) -> str:
     """A header or sheet label reduced for matching: NFKC (full-width → half-width), no spaces, lower case."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", str(text))).lower()
+    text = str(text)
+    # Headers and yes/no spellings repeat in every workbook: short texts are cached (long ones,
+    # such as a hostile cell of 32,767 characters, never fill the cache).
+    return _normalized_label(text) if len(text) <= 64 else _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _normalized_label(text: str) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 def normalize_name(text: object) -> str:

@@ -131,6 +131,8 @@ def locate_header(raw: RawSheet, rows: list[list], spec: Sheet) -> Ledger | None
             if best is None or rank[0] > best[0][0] or (
                     rank[0] == best[0][0] and top <= best[1].header_rows[-1] and rank > best[0]):
                 best = rank, ledger
+        if best and best[0][0] == len(spec.columns) and top > best[1].header_rows[-1]:
+            break  # every column found, and the rows below it can only tie: they are data
     return best[1] if best else None
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core.fingerprint import content_hashes
+from core.fingerprint import unchanged_towns
 from core.layout import LEDGERS
 from core.queries import sql
 from core.schema import MIGRATIONS
@@ -316,14 +316,14 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
     if len({r.town for r in reports}) != len(reports):
         raise ValueError("one workbook holds one report per town")
     tables = parsed.all_tables()
-    dates = {r.town: r.report_date for r in reports}
-    content = content_hashes(tables, dates, (parsed.filled_by, parsed.phone))
-    keys = pd.DataFrame({"town": list(dates), "report_date": list(dates.values()),
-                         "content_sha256": [content[t] for t in dates]})
+    keys = pd.DataFrame({"town": [r.town for r in reports], "report_date": [r.report_date for r in reports]})
     conn.register("incoming_reports", keys)
-    in_force = {town: (version, sha) for town, version, sha in conn.execute(sql("reports_in_force")).fetchall()}
-    fresh = keys.loc[[in_force.get(t, (None, None))[1] != content[t] for t in keys["town"]]]
+    in_force = {town: (upload_id, version, (filled_by, phone)) for town, upload_id, version, filled_by, phone
+                in conn.execute(sql("reports_in_force")).fetchall()}
     conn.unregister("incoming_reports")
+    details = (parsed.filled_by, parsed.phone)
+    unchanged = unchanged_towns(conn, tables, {t: v[0] for t, v in in_force.items() if v[2] == details})
+    fresh = keys.loc[~keys["town"].isin(unchanged)]
     stored_ids: dict[str, tuple[int, int]] = {}
     if len(fresh):
         conn.register("incoming_reports", fresh)
@@ -346,7 +346,7 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
         conn.unregister("incoming_ids")
     stored = []
     for r in reports:
-        previous = in_force.get(r.town, (None, None))
+        previous = in_force.get(r.town, (None, None, None))[1:]
         counts = {"compounds": r.compound_count, "communities": r.community_count}
         if r.town in stored_ids:
             stored.append(StoredReport(r.town, r.report_date, stored_ids[r.town][1], previous[0], False, **counts))

@@ -5,6 +5,7 @@ reports all errors and warnings together, each with sheet, Excel row and column 
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -62,14 +63,6 @@ class Report:
             self.compound_count = len(self.tables["compounds"])
         if self.community_count is None:
             self.community_count = len(self.tables["communities"])
-
-    def content_sha256(self, *details: object) -> str:
-        """A hash of the report's canonical rows (and the given details such as who filled it in),
-        blind to row order and to where the rows stood in the file (core/fingerprint.py)."""
-        from core.fingerprint import content_hashes
-
-        frames = {key: self.tables[key].assign(town=self.town) for key in self.tables}
-        return content_hashes(frames, {self.town: self.report_date}, details)[self.town]
 
 
 @dataclass
@@ -211,18 +204,22 @@ def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, iss
     spec = ledger.spec
     rows = body.read_body(ledger)
     data: dict[str, pd.Series] = {"source_row": pd.Series(rows.rows + 1, dtype="int64")}
+    texts = body.convert_texts([c for c in spec.columns if c.kind == "text" and c.code in rows.cells], rows.cells)
     # A column whose requirement depends on another (required_when) is read after it.
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
-        data[column.code] = _read_column(column, ledger, rows, data, issues)
+        data[column.code] = _read_column(column, ledger, rows, data, issues, texts.get(column.code))
     frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))})
     _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues)
     return frame
 
 
-def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues) -> pd.Series:
+def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues,
+                 converted: body.Converted | None = None) -> pd.Series:
     """One column's canonical values for the data rows (cell problems go to `issues`, in row order)."""
     count = len(rows.rows)
-    if column.code not in rows.cells:
+    if converted is not None:
+        pass
+    elif column.code not in rows.cells:
         value = body.blank_value(column)
         converted = body.Converted(pd.Series([value] * count, dtype=PANDAS_DTYPES[column.kind]),
                                    np.ones(count, dtype=bool), [])
@@ -547,19 +544,25 @@ def _check_columns(ledger: sheets.Ledger, town_stated: bool, issues) -> bool:
     return not missing
 
 
+@functools.lru_cache(maxsize=None)
+def _empty_table(key: str) -> pd.DataFrame:
+    spec = next(s for s in LEDGERS if s.key == key)
+    return pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
+                         **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
+
+
 def _split_by_town(tables, report_date) -> list[Report]:
     """One report per town named in the tables, in order of first appearance, each slicing its
     rows from the shared tables only when asked."""
     for spec in LEDGERS:
         if spec.key not in tables:
-            tables[spec.key] = pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
-                                             **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
+            tables[spec.key] = _empty_table(spec.key).copy()
     seen: dict[str, None] = {}
     for frame in tables.values():
-        seen.update(dict.fromkeys(frame["town"].dropna().unique()))
-    counts = {key: tables[key]["town"].value_counts() for key in ("compounds", "communities")}
-    return [Report(town, report_date, TownTables(tables, town), int(counts["compounds"].get(town, 0)),
-                   int(counts["communities"].get(town, 0))) for town in seen]
+        seen.update(dict.fromkeys(t for t in pd.unique(frame["town"].to_numpy()) if t is not None))
+    counts = {key: collections.Counter(tables[key]["town"].to_numpy()) for key in ("compounds", "communities")}
+    return [Report(town, report_date, TownTables(tables, town), counts["compounds"][town], counts["communities"][town])
+            for town in seen]
 
 
 def read_workbook(data: bytes, file_name: str, campaign: Campaign,

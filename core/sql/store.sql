@@ -10,8 +10,8 @@ SET active = FALSE, superseded_at = $now
 WHERE town = $town AND report_date = $report_date AND active;
 
 -- name: reports_in_force
--- The version in force, and what it says, of each incoming report's town and date.
-SELECT u.town, u.version, u.content_sha256
+-- The version in force, and who filled it in, of each incoming report's town and date.
+SELECT u.town, u.upload_id, u.version, u.filled_by, u.phone
 FROM uploads u
 JOIN incoming_reports i ON i.town = u.town AND i.report_date = u.report_date
 WHERE u.active;
@@ -25,10 +25,10 @@ WHERE uploads.town = i.town AND uploads.report_date = i.report_date AND uploads.
 -- name: insert_uploads
 -- One version per incoming report, numbered after the town and date's earlier versions.
 INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, uploaded_at, uploader, town, report_date,
-                     version, active, filled_by, phone, is_sample, warning_count, warnings, content_sha256)
+                     version, active, filled_by, phone, is_sample, warning_count, warnings)
 SELECT nextval('upload_id_seq'), $file_name, $sha256, $size_bytes, $now, $uploader, i.town, i.report_date,
        coalesce((SELECT max(u.version) FROM uploads u WHERE u.town = i.town AND u.report_date = i.report_date), 0) + 1,
-       TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings, i.content_sha256
+       TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings
 FROM incoming_reports i
 RETURNING upload_id, town, version;
 
