@@ -117,16 +117,24 @@ def bench_imports(folder: Path, history: Path, campaign, runs: int, scales) -> d
 
 
 def import_peak_rss(folder: Path, history: Path, campaign_path: Path) -> dict:
-    """Peak RSS of a fresh process importing the province workbook (parent and parse workers)."""
+    """Peak RSS of a fresh process importing the province workbook: the caller, and the parse
+    worker that read it (its high-water mark from /proc: pool workers outlive the import, so
+    getrusage's children figure would not include them)."""
     code = (
         "import datetime as dt, json, resource, sys\n"
         "from bench.run import import_workbook\n"
-        "from core import store\nfrom core.config import load_campaign\n"
+        "from core import isolation, store\nfrom core.config import load_campaign\n"
+        f"campaign = load_campaign({str(campaign_path)!r})\n"
         f"conn = store.connect({str(folder / 'rss.duckdb')!r})\n"
         f"data = open({str(folder / 'province.xlsx')!r}, 'rb').read()\n"
-        f"import_workbook(conn, data, 'p.xlsx', load_campaign({str(campaign_path)!r}), dt.date(2022, 3, 1))\n"
+        "import_workbook(conn, data, 'p.xlsx', campaign, dt.date(2022, 3, 1))\n"
+        "def hwm(pid):\n"
+        "    for line in open(f'/proc/{pid}/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            return int(line.split()[1]) / 1024\n"
+        "workers = [hwm(pid) for pid in isolation.pool_for(campaign).pids()]\n"
         "print(json.dumps({'self_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
-        " 'children_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n")
+        " 'children_mb': max(workers, default=0)}))\n")
     shutil.copy(history, folder / "rss.duckdb")
     env = {**os.environ, "REDPROP_CAMPAIGN": str(campaign_path), "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
