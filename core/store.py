@@ -327,7 +327,8 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
     stored_ids: dict[str, tuple[int, int]] = {}
     if len(fresh):
         conn.register("incoming_reports", fresh)
-        conn.execute(sql("supersede_reports"), {"now": now})
+        if in_force:  # a first report for the date has nothing to supersede
+            conn.execute(sql("supersede_reports"), {"now": now})
         inserted = conn.execute(sql("insert_uploads"), {
             "file_name": parsed.file_name, "sha256": parsed.sha256, "size_bytes": parsed.size_bytes, "now": now,
             "uploader": uploader, "filled_by": parsed.filled_by, "phone": parsed.phone, "is_sample": is_sample,
