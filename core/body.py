@@ -25,6 +25,9 @@ from core.layout import NOTE_PREFIXES, TOTAL_WORDS, Column, blank_marks, normali
 from core.reader import MAX_CELL_CHARS
 
 PANDAS_DTYPES = {"text": "object", "choice": "object", "yesno": "boolean", "int": "Int64", "date": "object"}
+# The Arrow type of each object column, for the tables a worker hands back (core/validate.py):
+# Arrow-backed columns cross the process boundary and enter DuckDB without a Python object each.
+ARROW_TYPES = {"text": pa.string(), "choice": pa.string(), "date": pa.date32()}
 
 # Python's str.split()/\s white space, which NFKC leaves in place, as an RE2 class.
 _SPACE = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
@@ -182,6 +185,7 @@ class Converted:
     values: pd.Series  # canonical values, in PANDAS_DTYPES[kind]; a blank cell holds `blank_value`
     blank: np.ndarray  # True per blank cell (empty, or a mark such as “/” that means empty here)
     problems: list[tuple[int, str, str]]  # (row index, problem, issue code), in row order
+    arrow: pa.Array | None = None  # the values as Arrow, for the kinds in ARROW_TYPES
 
 
 def blank_value(column: Column):
@@ -236,32 +240,38 @@ def _convert_text(column: Column, encoded: pa.DictionaryArray, clean: pa.Array, 
     marks = pa.array(sorted(blank_marks(column)), pa.string())
     blank = pc.or_(pc.equal(clean, ""), pc.is_in(labels, value_set=marks))
     too_long = pc.greater(pc.utf8_length(texts), MAX_CELL_CHARS)
-    values = pc.if_else(pc.or_(blank, too_long), pa.scalar(None, pa.string()), clean)
+    filler = blank_value(column)
+    values = pc.if_else(pc.or_(blank, too_long), pa.scalar(filler, pa.string()), clean)
     problems_of = {}
     for u in np.flatnonzero(too_long.to_numpy(zero_copy_only=False)):
         length = len(texts[int(u)].as_py())
         problems_of[int(u)] = (f"有 {length} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传",
                                "cell_too_long")
-    filler = blank_value(column)
+    arrow = pa.concat_arrays([values, pa.array([filler], pa.string())])
     values = np.append(values.to_numpy(zero_copy_only=False).astype(object), filler)
     blank = np.append(blank.to_numpy(zero_copy_only=False), True)
-    values[blank] = filler
-    return _spread(column, encoded, values, blank, problems_of)
+    return _spread(column, encoded, values, blank, problems_of, arrow)
 
 
-def _spread(column: Column, encoded: pa.DictionaryArray, values, blank: np.ndarray, problems_of: dict) -> "Converted":
+def _spread(column: Column, encoded: pa.DictionaryArray, values, blank: np.ndarray, problems_of: dict,
+            arrow: pa.Array | None = None) -> "Converted":
     """Values per distinct text (one more at the end for an empty cell) → values per row."""
-    indices = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(encoded.indices, len(encoded.dictionary))
+    indices = filled.to_numpy(zero_copy_only=False)
     dtype = PANDAS_DTYPES[column.kind]
+    per_row_arrow = None
     if dtype == "object":
         per_row = pd.Series(np.asarray(values, dtype=object)[indices], dtype=object)
+        if arrow is None:
+            arrow = pa.array(list(values), ARROW_TYPES[column.kind])
+        per_row_arrow = arrow.take(filled)
     else:
         per_row = pd.Series(pd.array(list(values), dtype=dtype).take(indices))
     problems = []
     if problems_of:
         bad = np.flatnonzero(np.isin(indices, list(problems_of)))
         problems = [(int(i), *problems_of[int(indices[i])]) for i in bad]
-    return Converted(per_row, blank[indices], problems)
+    return Converted(per_row, blank[indices], problems, per_row_arrow)
 
 
 def convert(column: Column, texts: pa.Array) -> Converted:

@@ -363,10 +363,10 @@ def save(conn: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, uploader: str,
     `uploaded_at` is for the sample data only, whose history predates its import."""
     if not parsed.ok:
         raise ValueError("a workbook with errors is never stored")
-    now = uploaded_at or _now()
     try:
         with transaction(conn) as write:
-            stored = _store_reports(conn, parsed, uploader, is_sample, now)
+            # Taken under the write lock: upload times rise with the order of commit.
+            stored = _store_reports(conn, parsed, uploader, is_sample, uploaded_at or _now())
             write.changed = not all(s.duplicate for s in stored)  # the same file again stores nothing
     except BaseException:
         for view in ("incoming", "incoming_ids", "incoming_reports"):

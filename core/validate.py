@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core import body, gate, sheets
 from core.body import PANDAS_DTYPES
@@ -199,21 +200,29 @@ def _col(ledger: sheets.Ledger, code: str) -> int | None:
     return None if index is None else index + 1
 
 
-def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues) -> pd.DataFrame:
-    """Canonical rows of one located ledger; cell problems go to `issues`."""
+def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues):
+    """(canonical rows of one located ledger, its object columns as Arrow); cell problems go to
+    `issues`."""
     spec = ledger.spec
     rows = body.read_body(ledger)
     data: dict[str, pd.Series] = {"source_row": pd.Series(rows.rows + 1, dtype="int64")}
+    arrows: dict[str, pa.Array] = {}
     texts = body.convert_texts([c for c in spec.columns if c.kind == "text" and c.code in rows.cells], rows.cells)
     # A column whose requirement depends on another (required_when) is read after it.
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
-        data[column.code] = _read_column(column, ledger, rows, data, issues, texts.get(column.code))
+        data[column.code] = _read_column(column, ledger, rows, data, issues, arrows, texts.get(column.code))
     frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))})
-    _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues)
-    return frame
+    arrows["town"] = _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues)
+    return frame, arrows
 
 
-def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues,
+def _arrow_backed(frame: pd.DataFrame, arrows: dict[str, pa.Array]) -> pd.DataFrame:
+    """The frame with its object columns replaced by their Arrow arrays (same values, None → NA)."""
+    return frame.assign(**{code: pd.Series(pd.arrays.ArrowExtensionArray(array), index=frame.index)
+                           for code, array in arrows.items()})
+
+
+def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues, arrows,
                  converted: body.Converted | None = None) -> pd.Series:
     """One column's canonical values for the data rows (cell problems go to `issues`, in row order)."""
     count = len(rows.rows)
@@ -221,10 +230,13 @@ def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, i
         pass
     elif column.code not in rows.cells:
         value = body.blank_value(column)
+        arrow = pa.array([value] * count, body.ARROW_TYPES[column.kind]) if column.kind in body.ARROW_TYPES else None
         converted = body.Converted(pd.Series([value] * count, dtype=PANDAS_DTYPES[column.kind]),
-                                   np.ones(count, dtype=bool), [])
+                                   np.ones(count, dtype=bool), [], arrow)
     else:
         converted = body.convert(column, rows.cells[column.code])
+    if converted.arrow is not None:
+        arrows[column.code] = converted.arrow
     header, sheet, number = ledger.header_of(column.code), ledger.raw.name, _col(ledger, column.code)
     found = [(i, problem, code) for i, problem, code in converted.problems]
     if column.default is None and column.required and column.code != "town" and converted.blank.any():
@@ -271,16 +283,18 @@ def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues):
         where = f"第{missing_rows[0]}行" + (f"等{len(missing_rows)}行" if len(missing_rows) > 1 else "")
         issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
                      ledger.raw.name, int(missing_rows[0]), header, _col(ledger, "town"))
-    frame["town"] = pd.Series(_mapped(written, resolved, missing, default_town), index=frame.index, dtype="object")
+    towns, arrow = _mapped(written, resolved, missing, default_town)
+    frame["town"] = pd.Series(towns, index=frame.index, dtype="object")
+    return arrow
 
 
-def _mapped(written: pd.Series, resolved: dict, missing: np.ndarray, default_town) -> np.ndarray:
+def _mapped(written: pd.Series, resolved: dict, missing: np.ndarray, default_town) -> tuple[np.ndarray, pa.Array]:
     """`written` through `resolved`, None where not found and `default_town` where missing, by
-    codes rather than row by row."""
+    codes rather than row by row (as objects, and as Arrow)."""
     codes, names = pd.factorize(written)
-    lookup = np.array([resolved.get(name) for name in names] + [default_town], dtype=object)
+    lookup = [resolved.get(name) for name in names] + [default_town]
     codes[missing] = len(names)
-    return lookup[codes]
+    return np.array(lookup, dtype=object)[codes], pa.array(lookup, pa.string()).take(pa.array(codes))
 
 
 # ---------------------------------------------------------------- rules across cells and sheets
@@ -559,7 +573,7 @@ def _split_by_town(tables, report_date) -> list[Report]:
             tables[spec.key] = _empty_table(spec.key).copy()
     seen: dict[str, None] = {}
     for frame in tables.values():
-        seen.update(dict.fromkeys(t for t in pd.unique(frame["town"].to_numpy()) if t is not None))
+        seen.update(dict.fromkeys(frame["town"].dropna().unique()))
     counts = {key: collections.Counter(tables[key]["town"].to_numpy()) for key in ("compounds", "communities")}
     return [Report(town, report_date, TownTables(tables, town), counts["compounds"][town], counts["communities"][town])
             for town in seen]
@@ -595,10 +609,11 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
                          "请按模板填写（可下载模板对照）。")
 
     tables: dict[str, pd.DataFrame] = {}
+    arrows: dict[str, dict[str, pa.Array]] = {}
     for key, ledger in ledgers.items():
         if not _check_size(ledger, campaign, issues) or not _check_columns(ledger, town_stated, issues):
             continue
-        frame = _read_ledger(ledger, default_town, town_stated, campaign, issues)
+        frame, arrows[key] = _read_ledger(ledger, default_town, town_stated, campaign, issues)
         if key in CHECKS:
             CHECKS[key](frame, ledger, campaign, date, issues)
         if frame.empty and ledger.spec.required:
@@ -607,6 +622,7 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
         tables[key] = frame
     _check_cross_sheet(tables, ledgers, issues)
     if parsed.ok and date is not None:
+        tables = {key: _arrow_backed(frame, arrows[key]) for key, frame in tables.items()}
         parsed.reports = _split_by_town(tables, date)
         parsed.tables = tables
     return parsed
