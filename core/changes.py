@@ -48,3 +48,17 @@ def report_changes(conn: duckdb.DuckDBPyConnection, previous_upload: int, latest
     add("新成立环物委", both[gained], None)
     add("环物委减少", both[lost], None)
     return pd.DataFrame(out, columns=["类别", "社区", "小区", "需核对"])
+
+
+def decreases_between(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[int, int]]) -> dict[int, dict[str, int]]:
+    """For each (previous upload, latest upload), the decreases report_changes would flag 需核对,
+    counted by kind in its order (kinds with none left out), keyed by the latest upload: one query
+    for any number of towns."""
+    if not pairs:
+        return {}
+    rows = conn.execute(sql("decrease_counts"), {"previous": [p for p, _ in pairs],
+                                                 "latest": [latest for _, latest in pairs]}).fetchall()
+    # report_changes lists compounds first (removed, committees lost, party organisations lost),
+    # then communities (removed, EPMCs lost).
+    kinds = ("减少小区", "业委会减少", "党组织减少", "减少社区", "环物委减少")
+    return {latest: {kind: int(n) for kind, n in zip(kinds, counts) if n} for latest, *counts in rows}

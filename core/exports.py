@@ -480,6 +480,11 @@ def snapshot_communities(conn, snap: Snapshot) -> pd.DataFrame:
     return community_figures(conn, snap.campaign, reports)
 
 
+def scorecard_file(conn, snap: Snapshot) -> bytes:
+    """The scorecard .xlsx with its 社区明细 sheet, read from the store: what the ranking page offers."""
+    return scorecard_xlsx(snap, snapshot_communities(conn, snap))
+
+
 def _community_records(snap: Snapshot, communities: pd.DataFrame) -> list[list]:
     order = {s.town: i for i, s in enumerate(snap.ranked())}
     frame = communities.copy()

@@ -13,7 +13,8 @@ import pandas as pd
 
 from core.config import Campaign
 from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, Sheet
-from core.measures import GREEN_ACCEPTED, community_figures, ledger_rows, reports_as_of
+from core.measures import GREEN_ACCEPTED, _rule_parameters, community_figures, ledger_rows, reports_as_of
+from core.queries import sql
 
 SHEETS = {sheet.key: sheet for sheet in (COMPOUNDS, COMMUNITIES, BRANDS, EPMC_MEMBERS)}
 TABLES = {"compounds": "小区台账", "communities": "社区台账", "brands": "示范品牌"}  # what the ledger page offers
@@ -44,24 +45,25 @@ class LedgerFilter:
     label: str
     help: str
     mask: Callable[[pd.DataFrame], pd.Series]
+    param: str  # the boolean parameter of the same filter in core/sql/ledger.sql
 
 
 FILTERS: dict[str, tuple[LedgerFilter, ...]] = {
     "compounds": (
         LedgerFilter("未成立业委会", "尚未成立业主委员会的小区",
-                     lambda f: ~_flag(f, "has_committee")),
+                     lambda f: ~_flag(f, "has_committee"), "no_committee"),
         LedgerFilter("未建党组织", "已成立业委会、但业委会尚未建立党组织的小区",
-                     lambda f: _flag(f, "has_committee") & ~_flag(f, "committee_party_org")),
+                     lambda f: _flag(f, "has_committee") & ~_flag(f, "committee_party_org"), "no_party_org"),
         LedgerFilter("物业企业未建党组织", "物业服务企业尚未建立党组织的小区（无物业的不计）",
-                     lambda f: f["property_company"].notna() & ~_flag(f, "company_party_org")),
+                     lambda f: f["property_company"].notna() & ~_flag(f, "company_party_org"), "no_company_org"),
     ),
     "communities": (
         LedgerFilter("未成立环物委", "尚未成立环境和物业管理委员会的社区",
-                     lambda f: ~_flag(f, "has_epmc")),
+                     lambda f: ~_flag(f, "has_epmc"), "no_epmc"),
         LedgerFilter("环物委不规范", "已成立环物委、但人数、党员比例或任职回避不符合要求的社区",
-                     lambda f: _flag(f, "has_epmc") & ~_flag(f, "epmc_compliant")),
+                     lambda f: _flag(f, "has_epmc") & ~_flag(f, "epmc_compliant"), "epmc_not_compliant"),
         LedgerFilter("绿色社区未达标", "绿色社区创建尚未达标的社区",
-                     lambda f: f["green_status"] != GREEN_ACCEPTED),
+                     lambda f: f["green_status"] != GREEN_ACCEPTED, "green_not_accepted"),
     ),
     "brands": (),
 }
@@ -92,6 +94,51 @@ def ledger_data(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.d
     rows = rows.sort_values(["town", "source_row"], key=lambda s: s.map(order) if s.name == "town" else s,
                             kind="stable").reset_index(drop=True)
     return LedgerData(rows, missing)
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: pd.DataFrame  # one page of the matching rows, columns as LedgerData.rows
+    matching: int  # rows that meet the search and filters
+    total: int  # rows in scope before searching and filtering
+    missing: list[str]  # towns asked for that have no report in force
+
+
+def _relation(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date, table: str, town: str | None,
+              search: str, filters) -> duckdb.DuckDBPyRelation:
+    if table not in TABLES:
+        raise ValueError(f"unknown ledger table {table!r}")
+    chosen = set(filters)
+    unknown = chosen - {f.label for f in FILTERS[table]}
+    if unknown:
+        raise KeyError(sorted(unknown)[0])
+    params = {"as_of": as_of, "towns": [town] if town else list(campaign.towns), "order": list(campaign.towns),
+              "search": search.strip(), **{f.param: f.label in chosen for f in FILTERS[table]}}
+    if table == "communities":
+        params |= {k: v for k, v in _rule_parameters(campaign).items() if k.startswith(("red_", "epmc_"))}
+        params["green_accepted"] = GREEN_ACCEPTED
+    return conn.sql(sql(f"ledger_{table}"), params=params)
+
+
+def ledger_page(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date, table: str,
+                town: str | None = None, search: str = "", filters: list[str] | tuple = (), offset: int = 0,
+                limit: int | None = None) -> LedgerPage:
+    """What `ledger_data` then `filter_rows` give, done in the database: the matching rows from
+    `offset` (at most `limit`, all when None) in the same order, and the counts. Only the rows
+    asked for leave the database, so a page of a province's ledger costs what a district's does."""
+    relation = _relation(conn, campaign, as_of, table, town, search, filters)
+    [(total, matching)] = relation.aggregate("count(*), count(*) FILTER (matches)").fetchall()
+    if matching:
+        ordered = relation.filter("matches").order("town_order, source_row")
+        page = ordered.limit(limit, offset=offset) if limit is not None else ordered.limit(matching, offset=offset)
+        rows = page.df().drop(columns=["town_order", "matches"])
+        rows["report_date"] = [_day(v) for v in rows["report_date"]]
+    else:
+        rows = _empty(table)
+        rows.insert(1, "report_date", pd.Series(dtype=object))
+    towns = [town] if town else list(campaign.towns)
+    present = {t for (t,) in conn.execute(sql("ledger_in_force"), {"as_of": as_of, "towns": towns}).fetchall()}
+    return LedgerPage(rows.reset_index(drop=True), int(matching), int(total), [t for t in towns if t not in present])
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -6,7 +6,9 @@ comparison with a target is never made on a rounded figure.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -85,6 +87,19 @@ def _rules_key(parameters: dict) -> str:
     return json.dumps(parameters, sort_keys=True)
 
 
+def _computed_counts(conn: duckdb.DuckDBPyConnection, parameters: dict, rules: str, missing: list[int]):
+    """Counts of reports not yet in report_counts, computed and kept (as a DataFrame)."""
+    computed = conn.execute(sql("town_counts"), {"upload_ids": missing, **parameters}).df()
+    conn.register("computed", computed)
+    try:
+        conn.execute(sql("cache_counts"), {"rules": rules})
+    except duckdb.Error:
+        pass  # a read-only connection, or another session cached them first: the counts are still right
+    finally:
+        conn.unregister("computed")
+    return computed
+
+
 def counts_of_uploads(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids: list[int]) -> dict[int, Figures]:
     """Figures of each given stored report: read from report_counts, computed (and kept) where missing."""
     if not upload_ids:
@@ -92,18 +107,47 @@ def counts_of_uploads(conn: duckdb.DuckDBPyConnection, campaign: Campaign, uploa
     parameters = _rule_parameters(campaign)
     rules = _rules_key(parameters)
     rows = conn.execute(sql("cached_counts"), {"rules": rules, "upload_ids": upload_ids}).fetchall()
-    missing = sorted(set(upload_ids) - {row[0] for row in rows})
+    figures = {row[0]: Figures(dict(zip(COUNTS, row[1:]))) for row in rows}  # INTEGER columns: Python ints
+    missing = sorted(set(upload_ids) - figures.keys())
     if missing:
-        computed = conn.execute(sql("town_counts"), {"upload_ids": missing, **parameters}).df()
-        conn.register("computed", computed)
-        try:
-            conn.execute(sql("cache_counts"), {"rules": rules})
-        except duckdb.Error:
-            pass  # a read-only connection, or another session cached them first: the counts are still right
-        finally:
-            conn.unregister("computed")
-        rows += list(computed.itertuples(index=False, name=None))
-    return {row[0]: Figures(dict(zip(COUNTS, map(int, row[1:])))) for row in rows}
+        for row in _computed_counts(conn, parameters, rules, missing).itertuples(index=False, name=None):
+            figures[int(row[0])] = Figures(dict(zip(COUNTS, map(int, row[1:]))))
+    return figures
+
+
+def counts_frame(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids: list[int]):
+    """The counts of the given stored reports as a DataFrame (upload_id, then COUNTS as int64), for
+    set-based work over many reports; computed and kept where missing, as `counts_of_uploads`."""
+    import pandas as pd
+
+    columns = ["upload_id", *COUNTS]
+    if not upload_ids:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
+    parameters = _rule_parameters(campaign)
+    rules = _rules_key(parameters)
+    frame = conn.execute(sql("cached_counts"), {"rules": rules, "upload_ids": upload_ids}).df()
+    missing = sorted(set(upload_ids) - set(frame["upload_id"].tolist()))
+    if missing:
+        frame = pd.concat([frame, _computed_counts(conn, parameters, rules, missing)[columns]], ignore_index=True)
+    return frame[columns].astype("int64")
+
+
+def rate_values(counts, campaign: Campaign) -> dict:
+    """Each measure's rate as a float column (NaN where the denominator is 0) from a frame of COUNTS:
+    for charts only. Each value equals float(Figures.rate(...)): int / int is correctly rounded, as is
+    float(Fraction)."""
+    import numpy as np
+
+    out = {}
+    for code, measure in MEASURES.items():
+        numerator, denominator = measure.numerator, measure.denominator
+        if code == "committee_formation_rate" and campaign.formation_denominator == "eligible":
+            numerator, denominator = "eligible_committees", "eligible_compounds"
+        top = counts[numerator].to_numpy(dtype="float64")
+        bottom = counts[denominator].to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[code] = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan)
+    return out
 
 
 def reports_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
@@ -123,14 +167,76 @@ def reports_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
     return latest, previous
 
 
+def _set_key(upload_ids) -> str:
+    return hashlib.sha256(",".join(map(str, sorted(upload_ids))).encode()).hexdigest()
+
+
+def companies_of_sets(conn: duckdb.DuckDBPyConnection, sets: list[list[int]]) -> list[tuple[int, int]]:
+    """(property companies, those with a party organisation), counted once by name, for each set of
+    stored reports: read from district_companies, counted (and kept) where missing. A set of stored
+    reports never changes, so neither do its counts."""
+    keys = [_set_key(ids) for ids in sets]
+    found = {key: (int(a), int(b)) for key, a, b in
+             conn.execute(sql("district_companies_cached"), {"keys": sorted(set(keys))}).fetchall()}
+    for key, ids in zip(keys, sets):
+        if key in found:
+            continue
+        counted = tuple(map(int, conn.execute(sql("district_companies"), {"upload_ids": list(ids)}).fetchone()))
+        found[key] = counted
+        try:
+            conn.execute(sql("district_companies_keep"), {"key": key, "property_companies": counted[0],
+                                                          "property_companies_with_party_org": counted[1]})
+        except duckdb.Error:
+            pass  # a read-only connection, or another session kept it first: the counts are still right
+    return [found[key] for key in keys]
+
+
 def district_figures(conn: duckdb.DuckDBPyConnection, reports: dict[str, TownReport]) -> Figures:
     """The district's figures: the sum over towns, property companies counted once by name."""
-    totals = {key: sum(r.figures.counts[key] for r in reports.values()) for key in COUNTS}
+    pick = operator.itemgetter(*COUNTS)
+    totals = dict(zip(COUNTS, map(sum, zip(*(pick(r.figures.counts) for r in reports.values()))))) \
+        if reports else dict.fromkeys(COUNTS, 0)
     if reports:
-        companies = conn.execute(sql("district_companies"),
-                                 {"upload_ids": [r.upload_id for r in reports.values()]}).fetchone()
-        totals["property_companies"], totals["property_companies_with_party_org"] = map(int, companies)
+        [companies] = companies_of_sets(conn, [[r.upload_id for r in reports.values()]])
+        totals["property_companies"], totals["property_companies_with_party_org"] = companies
     return Figures(totals)
+
+
+def district_figures_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date) -> Figures:
+    """`district_figures` of the reports in force on `as_of`, summed without building each town's report."""
+    towns = set(campaign.towns)
+    ids = [uid for town, uid, *_, recency in conn.execute(sql("reports_as_of"), {"as_of": as_of}).fetchall()
+           if recency == 1 and town in towns]
+    if not ids:
+        return Figures(dict.fromkeys(COUNTS, 0))
+    rules = counts_kept(conn, campaign, ids)
+    if rules is None:  # the counts could not be kept (read-only): sum them here
+        sums = counts_frame(conn, campaign, ids)[list(COUNTS)].sum()
+        totals = {key: int(sums[key]) for key in COUNTS}
+    else:
+        [(_, _, *sums)] = conn.execute(sql("history_district_sums"),
+                                       {"days": [as_of] * len(ids), "upload_ids": ids, "rules": rules}).fetchall()
+        totals = {key: int(value) for key, value in zip(COUNTS, sums)}
+    [companies] = companies_of_sets(conn, [ids])
+    totals["property_companies"], totals["property_companies_with_party_org"] = companies
+    return Figures(totals)
+
+
+def counts_kept(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids: list[int]) -> str | None:
+    """Make sure report_counts holds the counts of these reports under the campaign's rules; the
+    rules key when it does (so that SQL may join it), None when they could not be kept (a read-only
+    connection)."""
+    parameters = _rule_parameters(campaign)
+    rules = _rules_key(parameters)
+    if not upload_ids:
+        return rules
+    missing = [uid for (uid,) in conn.execute(sql("missing_counts"), {"upload_ids": upload_ids,
+                                                                      "rules": rules}).fetchall()]
+    if missing:
+        _computed_counts(conn, parameters, rules, sorted(missing))
+        if conn.execute(sql("missing_counts"), {"upload_ids": missing, "rules": rules}).fetchall():
+            return None
+    return rules
 
 
 def report_dates(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:

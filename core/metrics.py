@@ -10,9 +10,10 @@ from fractions import Fraction
 import duckdb
 
 from core.config import Campaign, Phase
-from core.measures import (COUNTS, DISTRICT_LEVEL, MEASURES, Figures, TownReport, district_figures, ledger_rows,
-                           report_dates, reports_as_of)
+from core.measures import (COUNTS, DISTRICT_LEVEL, MEASURES, Figures, TownReport, district_figures,
+                           district_figures_as_of, report_dates, reports_as_of)
 from core.milestones import MISSING, Progress, attainment, judged_phase, overall_status, phase_gaps, progress
+from core.queries import sql
 from core.scoring import LedgerLine, points_ledger, rank_towns, total_points
 
 
@@ -74,12 +75,12 @@ def _brand_names(conn, campaign: Campaign, latest: dict[str, TownReport]) -> dic
     names: dict[str, list[str]] = {}
     if not latest:
         return names
-    brands = ledger_rows(conn, latest, "brands")
-    for row in brands.itertuples(index=False):
-        recognized = row.recognized.date() if hasattr(row.recognized, "date") else row.recognized
-        if (row.level == DISTRICT_LEVEL and recognized.year == campaign.year
-                and recognized <= latest[row.town].report_date):
-            names.setdefault(row.town, []).append(row.name)
+    rows = conn.execute(sql("brands_of"), {"upload_ids": [r.upload_id for r in latest.values()]}).fetchall()
+    for town, name, level, recognized, *_ in rows:  # in brands_of order: town, recognized, source row
+        if isinstance(recognized, dt.datetime):
+            recognized = recognized.date()
+        if level == DISTRICT_LEVEL and recognized.year == campaign.year and recognized <= latest[town].report_date:
+            names.setdefault(town, []).append(name)
     return names
 
 
@@ -115,7 +116,7 @@ def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date
     previous_date = earlier[-1] if earlier else None
     district_previous = None
     if previous_date:
-        district_previous = district_figures(conn, reports_as_of(conn, campaign, previous_date)[0])
+        district_previous = district_figures_as_of(conn, campaign, previous_date)
     district_progress = {
         code: progress(code, district, latest_date or as_of, district_previous, previous_date, campaign, as_of, phase)
         for code in phase.targets}
@@ -129,10 +130,17 @@ def _number(value: Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _rate_number(figures: Figures, code: str, campaign: Campaign) -> float | None:
+    """float(figures.rate(code)) without making the Fraction: int / int is correctly rounded, as is
+    float(Fraction), so the two are the same float."""
+    numerator, denominator = figures.parts(code, campaign)
+    return numerator / denominator if denominator else None
+
+
 def _figures_json(figures: Figures | None, campaign: Campaign, gaps: dict | None) -> dict:
     if figures is None:
         return {**{k: None for k in COUNTS}, **{m: None for m in MEASURES}, "gaps": None}
-    return {**figures.counts, **{m: _number(figures.rate(m, campaign)) for m in MEASURES}, "gaps": gaps}
+    return {**figures.counts, **{m: _rate_number(figures, m, campaign) for m in MEASURES}, "gaps": gaps}
 
 
 def snapshot_json(snap: Snapshot) -> dict:

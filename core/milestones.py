@@ -86,9 +86,20 @@ def overall_status(statuses: list[str]) -> str:
 
 
 def attainment(figures: Figures, phase: Phase, campaign: Campaign) -> Fraction:
-    """Mean over the phase's targets of min(1, value / target): the ranking tie-break."""
-    shares = []
+    """Mean over the phase's targets of min(1, value / target): the ranking tie-break.
+
+    Summed in integers (numerator / denominator pairs) and made a Fraction once: exactly the same
+    value as Fraction arithmetic, at a fraction of its cost over a thousand towns."""
+    total, common = 0, 1  # the running sum total / common
     for code, target in phase.targets.items():
-        value = figures.rate(code, campaign)
-        shares.append(Fraction(1) if target == 0 else min(Fraction(1), (value or Fraction(0)) / target))
-    return sum(shares, Fraction(0)) / len(shares)
+        numerator, denominator = figures.parts(code, campaign)
+        if target == 0:
+            top, bottom = 1, 1
+        elif not denominator:  # no value: counts as 0
+            top, bottom = 0, 1
+        else:  # (numerator / denominator) / target, at most 1
+            top, bottom = numerator * target.denominator, denominator * target.numerator
+            if top >= bottom:
+                top, bottom = 1, 1
+        total, common = total * bottom + top * common, common * bottom
+    return Fraction(total, common * len(phase.targets))

@@ -145,6 +145,16 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             PRIMARY KEY (upload_id, rules)
         )""",
     ]),
+    (7, "distinct property companies per set of reports, cached", [
+        # The district counts property companies once by name across the reports in force, which
+        # means reading every compound of them; a set of stored reports never changes, so the two
+        # counts of a set are kept, keyed by a hash of its sorted upload ids (core/measures.py).
+        """CREATE TABLE district_companies (
+            set_key VARCHAR PRIMARY KEY,
+            property_companies INTEGER NOT NULL,
+            property_companies_with_party_org INTEGER NOT NULL
+        )""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

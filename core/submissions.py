@@ -56,9 +56,10 @@ def submission_status(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
     first_uploaded_at, last_uploaded_at, on_time (None when nothing was uploaded), status.
     """
     today = today or dt.date.today()
+    towns = set(campaign.towns)  # a set: a province has a thousand towns and a year of reports
     stored = {(town, day): (versions, first, last)
               for town, day, versions, first, last in conn.execute(sql("submission_versions")).fetchall()
-              if town in campaign.towns}
+              if town in towns}
     rows = []
     for day in matrix_dates(campaign, {d for _, d in stored}):
         scheduled = day in campaign.report_dates
@@ -131,6 +132,12 @@ def reminder_text(campaign: Campaign, report_date: dt.date, towns: list[str], to
         body = (f"截至{chinese_date(today, today)}，以下{len(towns)}个单位尚未报送{report}红色物业建设工作台账："
                 f"{'、'.join(towns)}。{ask}")
     return f"各镇（街道）：\n　　{body}\n\n{sender}\n{today.year}年{today.month}月{today.day}日"
+
+
+def upload_stamp(conn: duckdb.DuckDBPyConnection) -> tuple[dt.datetime | None, bool]:
+    """(when the latest upload came in — None before any —, whether sample data is in force)."""
+    latest, sample = conn.execute(sql("upload_stamp")).fetchall()[0]
+    return latest, bool(sample)
 
 
 # ---------------------------------------------------------------- upload history

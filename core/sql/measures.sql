@@ -126,3 +126,48 @@ SELECT upload_id, $rules, compounds, eligible_compounds, committees, eligible_co
        red_committees, communities, epmcs, compliant_epmcs, property_companies, property_companies_with_party_org,
        green_accepted, district_brands_new
 FROM computed;
+
+-- name: history_reports
+-- For every report date up to $until, each listed town's report in force on it (its latest active
+-- version dated on or before that date): the set-based form of reports_as_of over many dates.
+WITH days AS (
+    SELECT DISTINCT report_date AS day FROM uploads WHERE active AND report_date <= $until
+)
+SELECT d.day, u.town, u.upload_id
+FROM days d JOIN uploads u ON u.active AND u.report_date <= d.day
+JOIN (SELECT unnest($towns) AS town) t ON t.town = u.town
+QUALIFY row_number() OVER (PARTITION BY d.day, u.town ORDER BY u.report_date DESC) = 1
+ORDER BY d.day;
+
+-- name: history_district_companies
+-- Property companies counted once by name across the reports in force on each date.
+SELECT h.day,
+       count(DISTINCT c.property_company) AS property_companies,
+       count(DISTINCT c.property_company) FILTER (c.company_party_org) AS property_companies_with_party_org
+FROM (SELECT unnest($days) AS day, unnest($upload_ids) AS upload_id) h
+JOIN compounds c USING (upload_id)
+GROUP BY h.day;
+
+-- name: district_companies_cached
+SELECT set_key, property_companies, property_companies_with_party_org
+FROM district_companies
+WHERE set_key IN (SELECT unnest($keys));
+
+-- name: district_companies_keep
+INSERT OR IGNORE INTO district_companies VALUES ($key, $property_companies, $property_companies_with_party_org);
+
+-- name: missing_counts
+-- The given reports whose counts under these rules are not yet in report_counts.
+SELECT upload_id FROM (SELECT unnest($upload_ids) AS upload_id)
+WHERE upload_id NOT IN (SELECT upload_id FROM report_counts WHERE rules = $rules);
+
+-- name: history_district_sums
+-- The district's summed counts on each date, from report_counts (every count must be there).
+SELECT h.day, count(*) AS reports,
+       sum(r.compounds), sum(r.eligible_compounds), sum(r.committees), sum(r.eligible_committees), sum(r.party_orgs),
+       sum(r.red_committees), sum(r.communities), sum(r.epmcs), sum(r.compliant_epmcs), sum(r.property_companies),
+       sum(r.property_companies_with_party_org), sum(r.green_accepted), sum(r.district_brands_new)
+FROM (SELECT unnest($days) AS day, unnest($upload_ids) AS upload_id) h
+JOIN report_counts r ON r.upload_id = h.upload_id AND r.rules = $rules
+GROUP BY h.day
+ORDER BY h.day;

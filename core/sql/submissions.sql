@@ -11,3 +11,7 @@ ORDER BY report_date, town;
 SELECT DISTINCT town
 FROM uploads
 WHERE report_date = $report_date;
+
+-- name: upload_stamp
+-- When the latest upload came in, and whether any sample report is in force (the sidebar's stamp).
+SELECT max(uploaded_at), coalesce(bool_or(is_sample) FILTER (WHERE active), FALSE) FROM uploads;
