@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.config import default_campaign
 from pages import auth, state
-from pages.common import sidebar, startup_problem
+from pages.common import refresh_data_version, sidebar, startup_problem
 
 st.set_page_config(page_title="红色物业建设推进看板", page_icon=":material/apartment:", layout="wide",
                    initial_sidebar_state="expanded")
@@ -45,6 +45,7 @@ if actor is None:  # not signed in, or refused: one page and no data
 navigation = st.navigation(auth.allowed_pages(PAGES, actor))
 if mode == auth.LOCAL:
     auth.local_banner()
+refresh_data_version()  # once per run: every cached read of the page is keyed on it
 sidebar()
 auth.account_box(actor, mode)
 navigation.run()

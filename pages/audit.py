@@ -7,7 +7,7 @@ from core import audit
 from core.config import default_campaign
 from core.exports import table_csv, table_xlsx
 from pages import state
-from pages.common import actor, db, empty_state, require_app
+from pages.common import actor, db, empty_state, offline, require_app
 
 require_app()
 
@@ -44,9 +44,9 @@ st.dataframe(table.head(SHOWN_ROWS), hide_index=True, width="stretch",
 span = f"{start:%Y-%m-%d}至{end:%Y-%m-%d}" if start else "全部"
 name = f"{campaign.district}红色物业看板审计日志_{span}"
 left, right, _ = st.columns([1, 1, 3])
-left.download_button("下载（Excel）", table_xlsx({"审计日志": table}, title=f"审计日志（{span}）"),
+left.download_button("下载（Excel）", offline(table_xlsx, {"审计日志": table}, title=f"审计日志（{span}）"),
                      file_name=f"{name}.xlsx", on_click="ignore", icon=":material/download:",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      key=state.AUDIT_DOWNLOAD_XLSX)
-right.download_button("下载（CSV）", table_csv(table), file_name=f"{name}.csv", mime="text/csv", on_click="ignore",
+right.download_button("下载（CSV）", offline(table_csv, table), file_name=f"{name}.csv", mime="text/csv", on_click="ignore",
                       icon=":material/description:", key=state.AUDIT_DOWNLOAD_CSV)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.bulletin import bulletin_docx, bulletin_file_name, bulletin_text, text_bytes
 from core.config import default_campaign
-from pages.common import current_snapshot, data_version, db, empty_state, require_app
+from pages.common import current_snapshot, data_version, db, empty_state, offline, require_app
 
 require_app()
 
@@ -28,7 +28,7 @@ if not any(s.reported for s in snap.towns):
 
 @st.cache_data(max_entries=16, show_spinner="正在生成通报…")
 def cached_text(version: tuple, as_of: dt.date, issued: dt.date) -> str:
-    return bulletin_text(db(), campaign, as_of, issued)
+    return bulletin_text(db(), campaign, as_of, issued, current_snapshot())  # the snapshot the page shows
 
 
 issued = st.date_input("落款日期", value=dt.date.today(), key=ISSUED, format="YYYY-MM-DD",
@@ -41,10 +41,10 @@ st.caption("修改后请先点击文本框外任意处（或按 Ctrl+Enter）使
 
 # ---------------------------------------------------------------- downloads
 left, middle, right, _ = st.columns([1.3, 1.3, 1.3, 2])
-left.download_button("下载 Word 文档", bulletin_docx(text), file_name=bulletin_file_name(campaign, snap.as_of),
+left.download_button("下载 Word 文档", offline(bulletin_docx, text), file_name=bulletin_file_name(campaign, snap.as_of),
                      mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                      on_click="ignore", type="primary", icon=":material/description:", key=DOWNLOAD_DOCX)
-middle.download_button("下载纯文本", text_bytes(text), file_name=bulletin_file_name(campaign, snap.as_of, ".txt"),
+middle.download_button("下载纯文本", offline(text_bytes, text), file_name=bulletin_file_name(campaign, snap.as_of, ".txt"),
                        mime="text/plain", on_click="ignore", icon=":material/text_snippet:", key=DOWNLOAD_TXT)
 if text != written:
     right.button("恢复系统生成的文字", key="bulletin_restore", icon=":material/restart_alt:",

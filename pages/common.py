@@ -4,6 +4,8 @@ the as-of date, status colours and a few drawing helpers. No rate arithmetic her
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +19,7 @@ from core.history import measure_history
 from core.measures import report_dates
 from core.metrics import Snapshot, snapshot
 from core.milestones import AT_RISK, BEHIND, MET, MISSING, ON_TRACK
+from core.submissions import upload_stamp
 from pages import state
 
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
@@ -35,6 +38,11 @@ def _connection():
     """The one connection this process owns; an empty database gets the sample data. This process
     then also serves imports and backups asked for by other processes (core/service.py), and its
     parse workers are started so that the first upload waits for none."""
+    # The caches keep hundreds of thousands of small objects (a province's snapshots: standings,
+    # fractions); with Python's default thresholds a full garbage collection over them lands in a
+    # page run every few runs and adds 100-200 ms. Collecting the young generation less often keeps
+    # full collections rare (nearly everything here is freed by reference counting anyway).
+    gc.set_threshold(50_000, 20, 20)
     conn = store.connect()
     if store.wants_sample(conn):
         load_sample(conn)
@@ -64,6 +72,30 @@ def db():
     return cursor
 
 
+def deferred(build: Callable[..., bytes], *args) -> Callable[[], bytes]:
+    """`data` for st.download_button that builds the file only when the button is clicked.
+
+    Streamlit runs it on another thread than this session's script, after the run that drew the
+    button: so it takes no session state and not this session's cursor, but a cursor of its own on
+    the shared connection (resolved here, in the script thread), and the values it is given now.
+    """
+    connection = _connection()
+
+    def data() -> bytes:
+        cursor = connection.cursor()
+        try:
+            return build(cursor, *args)
+        finally:
+            cursor.close()
+
+    return data
+
+
+def offline(build: Callable[..., bytes], *args, **kwargs) -> Callable[[], bytes]:
+    """`data` for st.download_button that builds a file needing no database, only when clicked."""
+    return lambda: build(*args, **kwargs)
+
+
 def actor() -> Actor | None:
     """Who is acting in this session (set by app.py before the page runs); None refuses every action."""
     return st.session_state.get(state.ACTOR)
@@ -75,18 +107,39 @@ def town_choices(campaign, all_label: str | None = None) -> list:
     return ([all_label] if all_label and len(towns) == len(campaign.towns) else []) + list(towns)
 
 
+def refresh_data_version() -> tuple:
+    """Read the store's data version for this run (app.py, at the start of every run)."""
+    version = st.session_state[state.DATA_VERSION] = store.data_version(db())
+    return version
+
+
 def data_version() -> tuple:
-    return store.data_version(db())
+    """The store's data version as read at the start of this run: the key of every cached read.
+    (Writes happen in callbacks, before the run, or are followed by st.rerun().)"""
+    version = st.session_state.get(state.DATA_VERSION)
+    return version if version is not None else refresh_data_version()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def cached_snapshot(version: tuple, as_of: dt.date) -> Snapshot:
+    """The snapshot of a date under a data version, shared by every session and never copied:
+    cache_data would unpickle a province's snapshot (a thousand towns of exact fractions) on every
+    rerun, which cost more than the rest of the page. Pages only read it."""
     return snapshot(db(), default_campaign(), as_of)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_history(version: tuple, until: dt.date) -> pd.DataFrame:
-    return measure_history(db(), default_campaign(), until)
+def clear_data_caches() -> None:
+    """Forget every cached read (st.cache_data and the shared snapshots), as a new data version does."""
+    st.cache_data.clear()
+    cached_snapshot.clear()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_history(version: tuple, until: dt.date, town: str | None = None) -> pd.DataFrame:
+    """The district's rows of core.history.measure_history (town None), or one town's."""
+    if town is None:
+        return measure_history(db(), default_campaign(), until, towns=(), district=True)
+    return measure_history(db(), default_campaign(), until, towns=[town], district=False)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -97,6 +150,13 @@ def cached_report_dates(version: tuple) -> list[dt.date]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_uploads(version: tuple) -> pd.DataFrame:
     return store.uploads(db())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_stamp(version: tuple) -> tuple[dt.datetime | None, bool]:
+    """(time of the latest upload, whether sample data is in force): what the sidebar says, without
+    copying the whole upload list into every page run."""
+    return upload_stamp(db())
 
 
 def as_of() -> dt.date:
@@ -118,13 +178,12 @@ def sidebar() -> None:
     with st.sidebar:
         st.date_input("统计截至日期", key=state.AS_OF, format="YYYY-MM-DD",
                       help="各镇办取该日期当天或之前最近一次报送的数据。")
-        uploads = cached_uploads(version)
-        if uploads.empty:
+        latest_upload, sample_in_force = cached_stamp(version)
+        if latest_upload is None:
             st.caption("尚无数据。")
         else:
-            latest_upload = uploads["uploaded_at"].max()
             st.caption(f"数据截至 {dates[-1].isoformat()}；最近上传 {latest_upload:%Y-%m-%d %H:%M}")
-            if uploads.loc[uploads["active"], "is_sample"].any():
+            if sample_in_force:
                 st.warning("当前显示的是**示例数据**，可在“数据管理”中删除。", icon=":material/science:")
         st.caption(f"{campaign.district} · {campaign.year}年红色物业建设")
 

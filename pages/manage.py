@@ -16,11 +16,17 @@ require_app()
 
 ALL_TOWNS = "全部"
 DB_BUSY = "数据库暂时无法写入，请稍后再试。"
+HISTORY_ROWS = 200  # versions listed (and offered for choosing) at a time
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_detail(version: tuple, upload_id: int) -> store.UploadDetail:
     return store.upload_detail(db(), upload_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_history(version: tuple, town: str | None):
+    return upload_history(store.uploads(db()), town)
 
 
 def day_text(day: dt.date) -> str:
@@ -83,9 +89,9 @@ def remove_sample() -> None:
 # ---------------------------------------------------------------- sections
 
 def version_section(uploads, history, version: tuple) -> None:
-    """Choose one version of the history: its details, its rows, and restoring it."""
-    records = {int(r["upload_id"]): r for r in uploads.to_dict("records")}
+    """Choose one version of the history (of the rows shown): its details, its rows, and restoring it."""
     options = [int(i) for i in history.index]
+    records = {int(r["upload_id"]): r for r in uploads[uploads["upload_id"].isin(options)].to_dict("records")}
     if st.session_state.get(state.MANAGE_VERSION) not in options:
         st.session_state.pop(state.MANAGE_VERSION, None)
     upload_id = st.selectbox("版本", options, key=state.MANAGE_VERSION,
@@ -157,11 +163,16 @@ if uploads.empty:
 
 st.subheader("上传历史")
 town = st.selectbox("镇（街道）", [ALL_TOWNS, *campaign.towns], key=state.MANAGE_TOWN)
-history = upload_history(uploads, None if town == ALL_TOWNS else town)
+history = cached_history(version, None if town == ALL_TOWNS else town)
 if history.empty:
     empty_state(f"{town}还没有上传记录。")
 else:
     st.caption(f"共 {len(history)} 个版本。同一镇办同一报送日期以“生效”的版本为准，已替换的旧版本保留备查。")
+    if len(history) > HISTORY_ROWS:  # a province's year: one page of versions at a time, newest first
+        pages = (len(history) + HISTORY_ROWS - 1) // HISTORY_ROWS
+        number = st.number_input(f"第几页（共 {pages} 页，每页 {HISTORY_ROWS} 个版本，新的在前）", min_value=1,
+                                 max_value=pages, value=1, step=1, key=state.MANAGE_HISTORY_PAGE)
+        history = history.iloc[(number - 1) * HISTORY_ROWS:number * HISTORY_ROWS]
     st.dataframe(history, hide_index=True, width="stretch")
     st.subheader("查看或恢复某个版本")
     version_section(uploads, history, version)

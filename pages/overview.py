@@ -4,12 +4,13 @@ import streamlit as st
 
 from core.measures import MEASURES
 from core.report_text import needs_sentence, next_phase, percent, still_needed
-from pages.charts import milestone_chart, town_chart
+from pages.charts import milestone_chart, town_bars, town_chart
 from pages.common import as_of, cached_history, current_snapshot, data_version, empty_state, status_label, require_app
 
 require_app()
 
 KPI_MEASURES = ("committee_formation_rate", "party_org_coverage", "epmc_coverage", "red_committee_share")
+TABLE_ROWS = 30  # the 还需完成 table grows with the towns up to this many rows, then scrolls
 
 snap = current_snapshot()
 campaign = snap.campaign
@@ -49,22 +50,31 @@ for column, code in zip((left, right), phase.targets):
                     f"{still_needed(code, progress.gap)}（对照{phase.name}目标 {percent(progress.target)}）")
 
 # ---------------------------------------------------------------- towns against the phase target
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def town_tables(version: tuple, day, _snap) -> tuple[dict, pd.DataFrame]:
+    """The towns' bars of each judged measure and the 还需完成 table, worked out once per data version."""
+    phase = _snap.judged
+    following = next_phase(_snap.campaign, phase)
+    rows = []
+    for s in _snap.ranked():
+        row = {"镇（街道）": s.town, "状态": status_label(s.status),
+               "报送日期": s.report.report_date.isoformat() if s.report else "未报送"}
+        for code in phase.targets:
+            row[MEASURES[code].short] = percent(s.progress[code].value) if s.report else "—"
+        row[f"{phase.name}还需"] = needs_sentence(s, phase.name)
+        if following:
+            row[f"{following.name}还需"] = needs_sentence(s, following.name)
+        rows.append(row)
+    return {code: town_bars(_snap, code) for code in phase.targets}, pd.DataFrame(rows)
+
+
+bars, still = town_tables(data_version(), snap.as_of, snap)
 st.subheader(f"各镇办对照{phase.name}目标")
 left, right = st.columns(2)
 for column, code in zip((left, right), phase.targets):
-    column.plotly_chart(town_chart(snap, code), key=f"towns_{code}")
+    column.plotly_chart(town_chart(snap, code, bars[code]), key=f"towns_{code}")
 
 # ---------------------------------------------------------------- still needed
 st.subheader("还需完成")
-following = next_phase(campaign, phase)
-rows = []
-for s in snap.ranked():
-    row = {"镇（街道）": s.town, "状态": status_label(s.status),
-           "报送日期": s.report.report_date.isoformat() if s.report else "未报送"}
-    for code in phase.targets:
-        row[MEASURES[code].short] = percent(s.progress[code].value) if s.report else "—"
-    row[f"{phase.name}还需"] = needs_sentence(s, phase.name)
-    if following:
-        row[f"{following.name}还需"] = needs_sentence(s, following.name)
-    rows.append(row)
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
+st.dataframe(still, hide_index=True, width="stretch", height=35 * (min(len(still), TABLE_ROWS) + 1) + 3)

@@ -15,7 +15,7 @@ from core.milestones import MET
 from core.report_text import next_phase, pace_sentence, percent, still_needed
 from pages.charts import milestone_chart, town_trend_chart
 from pages.common import (STATUS_COLORS, STATUS_SYMBOLS, actor, as_of, cached_history, current_snapshot,
-                          data_version, db, empty_state, require_app)
+                          data_version, deferred, empty_state, require_app)
 
 require_app()
 
@@ -233,7 +233,7 @@ def town_slide(standing) -> None:
                 lines.append(f"{STATUS_SYMBOLS['未报送']} {esc(line.rule.label)}：{esc(line.next_point or '')}")
         st.html(f'<div class="rp-lines" style="font-size:1.1rem;line-height:1.5">{"<br>".join(lines)}</div>')
     with right:
-        history = cached_history(data_version(), as_of())
+        history = cached_history(data_version(), as_of(), standing.town)
         right.plotly_chart(presentable(town_trend_chart(history, campaign, standing.town, list(phase.targets)), 470),
                            key=f"presenter_trend_{standing.town}", config={"displayModeBar": False})
 
@@ -255,11 +255,6 @@ def restart_timer() -> None:
 
 def slide_label(index: int) -> str:
     return f"{index + 1}/{len(SLIDES)} {SLIDES[index][0]}"
-
-
-@st.cache_data(max_entries=8, show_spinner="正在生成会议材料…")
-def cached_pack(version: tuple, day) -> bytes:
-    return meeting_pack(db(), current_snapshot())
 
 
 if not reported:
@@ -289,7 +284,7 @@ def presenter() -> None:
     now_seconds = bar[4].selectbox("每页秒数", INTERVALS, index=INTERVALS.index(seconds), key=SECONDS,
                                    format_func=lambda n: f"每页 {n} 秒", label_visibility="collapsed")
     if can(actor(), VIEW_MEETING):
-        bar[5].download_button("会议材料", cached_pack(data_version(), snap.as_of), file_name=pack_file_name(snap),
+        bar[5].download_button("会议材料", deferred(meeting_pack, snap), file_name=pack_file_name(snap),
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                on_click="ignore", icon=":material/download:", key=PACK, width="stretch")
     bar[6].page_link("pages/overview.py", label="退出", icon=":material/close:")

@@ -1,6 +1,7 @@
 """Session-state and widget keys, declared once."""
 APP_RAN = "app_ran"  # set by app.py on every run
 CURSOR = "db_cursor"
+DATA_VERSION = "data_version"  # the store's data version, read by app.py at the start of every run
 AS_OF = "as_of"
 TOWN = "town"
 UPLOAD_FILES = "upload_files"
@@ -15,11 +16,18 @@ LEDGER_TABLE = "ledger_table"
 HISTORY_TOWN = "history_town"
 # Submissions (报送情况)
 SUBMISSIONS_DATE = "submissions_date"
+SUBMISSIONS_PAGE = "submissions_page"  # which towns the matrix shows (many towns only)
 # Ledger (台账查询): one filter widget per table, so each keeps its own choices
 LEDGER_FILTERS = {"compounds": "ledger_filters_compounds", "communities": "ledger_filters_communities",
                   "brands": "ledger_filters_brands"}
 LEDGER_DOWNLOAD_XLSX = "ledger_download_xlsx"
 LEDGER_DOWNLOAD_CSV = "ledger_download_csv"
+LEDGER_PAGE = "ledger_page"  # which page of matching rows the table shows
+LEDGER_PAGE_QUERY = "ledger_page_query"  # the choices that page belongs to (new choices: first page)
+# Ranking (考核排名)
+RANKING_LEDGER_PAGE = "ranking_ledger_page"  # which page of towns' points ledgers (many towns only)
+# Data management (数据管理) and upload history
+MANAGE_HISTORY_PAGE = "manage_history_page"
 # Data management (数据管理)
 MANAGE_TOWN = "manage_town"
 MANAGE_VERSION = "manage_version"

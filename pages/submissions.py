@@ -13,6 +13,9 @@ from pages.common import require_app, as_of, data_version, db, empty_state
 
 require_app()
 
+TOWNS_PER_PAGE = 25  # towns shown at a time in the matrix and the detail, when there are more (cell colouring
+# costs per cell)
+
 # Background and text colour of each status; the word is always in the cell.
 CELL_STYLES = {
     ON_TIME: ("#c8e6c9", "#1b5e20"),
@@ -33,8 +36,12 @@ LEGEND = {
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_status(version: tuple, today: dt.date) -> pd.DataFrame:
-    return submission_status(db(), default_campaign(), today)
+def cached_status(version: tuple, today: dt.date) -> tuple[pd.DataFrame, dict, list, set]:
+    """The long status frame, and what the page reads from all of it (worked out once, not on every
+    rerun): whether each date is a due date, the dates in order, the status words present."""
+    status = submission_status(db(), default_campaign(), today)
+    return (status, dict(zip(status["report_date"], status["scheduled"])), list(dict.fromkeys(status["report_date"])),
+            set(status["status"]))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -53,25 +60,32 @@ def date_heading(day: dt.date, scheduled: bool) -> str:
 
 campaign = default_campaign()
 today = dt.date.today()
-status = cached_status(data_version(), today)
+status, scheduled, dates, present = cached_status(data_version(), today)
 
 st.title("报送情况")
 st.caption(f"规定报送日期：{'、'.join(d.isoformat() for d in campaign.report_dates)}。"
            f"报送日期后 {campaign.grace_days} 天内（含当天）首次上传为按时。")
 
 # ---------------------------------------------------------------- matrix
-scheduled = dict(zip(status["report_date"], status["scheduled"]))
-matrix = status_matrix(status, campaign)
+shown_towns = list(campaign.towns)
+if len(shown_towns) > TOWNS_PER_PAGE:  # a province: colouring every cell of a thousand towns takes seconds
+    pages = (len(shown_towns) + TOWNS_PER_PAGE - 1) // TOWNS_PER_PAGE
+    number = st.number_input(f"第几页（共 {pages} 页，每页 {TOWNS_PER_PAGE} 个镇（街道），按镇办顺序；下方明细同页）",
+                             min_value=1, max_value=pages, value=1, step=1, key=state.SUBMISSIONS_PAGE)
+    shown_towns = shown_towns[(number - 1) * TOWNS_PER_PAGE:number * TOWNS_PER_PAGE]
+    status_shown = status[status["town"].isin(set(shown_towns))]
+else:
+    status_shown = status
+matrix = status_matrix(status_shown, campaign).reindex(shown_towns)
 matrix.columns = [date_heading(d, scheduled[d]) for d in matrix.columns]
 matrix.index.name = "镇（街道）"
 st.dataframe(matrix.style.map(cell_style), width="stretch", height=35 * (len(matrix) + 1) + 3)
-legend = set(status["status"]) | {ON_TIME, LATE, RESUBMITTED, MISSING}
+legend = present | {ON_TIME, LATE, RESUBMITTED, MISSING}
 st.caption("　".join(f"**{word}**：{text.format(grace=campaign.grace_days)}"
                      for word, text in LEGEND.items() if word in legend))
 
 # ---------------------------------------------------------------- one date
 st.subheader("按报送日期查看")
-dates = list(dict.fromkeys(status["report_date"]))
 if not dates:
     empty_state("活动配置中没有规定报送日期，也还没有任何上传。")
     st.stop()
@@ -89,7 +103,7 @@ cols[2].metric("逾期", summary["late"])
 cols[3].metric("重报", summary["resubmitted"])
 cols[4].metric("未报", summary["missing"])
 
-day = status[status["report_date"] == chosen]
+day = status_shown[status_shown["report_date"] == chosen]
 detail = pd.DataFrame({
     "镇（街道）": day["town"],
     "状态": day["status"],

@@ -43,7 +43,7 @@ for card, code in zip(cards, CARD_MEASURES):
 # ---------------------------------------------------------------- gaps and pace
 left, right = st.columns([3, 2])
 with left:
-    history = cached_history(data_version(), as_of())
+    history = cached_history(data_version(), as_of(), town)
     left.plotly_chart(town_trend_chart(history, campaign, town, list(phase.targets)), key="town_trend")
 with right:
     st.subheader(f"对照{phase.name}目标")
@@ -59,42 +59,51 @@ with right:
         st.markdown(f"- {line.rule.label}：**{line.points} 分**（{line.basis}）" + (f" — {line.next_point}" if line.next_point else ""))
 
 # ---------------------------------------------------------------- communities and compounds
-reports = {town: report}
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def town_tables(town: str, upload_id: int, previous_id: int | None):
+    """The tables of one stored report as shown: its communities, its compounds with their flags, and
+    what changed since the previous report (None for a first report). A stored report never
+    changes, so its upload ids are the whole key."""
+    reports = {town: report}
+    communities = community_figures(db(), campaign, reports)
+    communities["环物委"] = communities.apply(
+        lambda r: ("未成立" if not r.has_epmc else ("规范" if r.epmc_compliant else "不规范")), axis=1)
+    communities = communities.rename(
+        columns={"community": "社区", "compounds": "小区数", "committees": "业委会", "party_orgs": "党组织",
+                 "red_committees": "红色业主委", "epmc_members": "环物委人数", "epmc_party_members": "其中党员",
+                 "green_status": "绿色社区"})[["社区", "小区数", "业委会", "党组织", "红色业主委", "环物委", "环物委人数",
+                                             "其中党员", "绿色社区"]]
+    compounds = ledger_rows(db(), reports, "compounds")
+    flags = pd.Series("", index=compounds.index)
+    flags = flags.mask(~compounds["has_committee"].astype(bool), "未成立业委会")
+    flags = flags.mask(compounds["has_committee"].astype(bool) & ~compounds["committee_party_org"].astype(bool),
+                       "未建党组织")
+    compounds = pd.DataFrame({"社区": compounds["community"], "小区": compounds["compound"], "提示": flags,
+                              "业委会": compounds["has_committee"].map({True: "是", False: "否"}),
+                              "成员数": compounds["committee_members"], "党员数": compounds["committee_party_members"],
+                              "党组织": compounds["committee_party_org"].map({True: "是", False: "否"}),
+                              "物业服务企业": compounds["property_company"]})
+    changes = report_changes(db(), previous_id, upload_id) if previous_id is not None else None
+    return communities, compounds, changes
+
+
+communities, compounds, changes = town_tables(town, report.upload_id, previous.upload_id if previous else None)
 st.subheader("社区情况")
-communities = community_figures(db(), campaign, reports)
-communities["环物委"] = communities.apply(
-    lambda r: ("未成立" if not r.has_epmc else ("规范" if r.epmc_compliant else "不规范")), axis=1)
-st.dataframe(
-    communities.rename(columns={"community": "社区", "compounds": "小区数", "committees": "业委会", "party_orgs": "党组织",
-                                "red_committees": "红色业主委", "epmc_members": "环物委人数",
-                                "epmc_party_members": "其中党员", "green_status": "绿色社区"})
-    [["社区", "小区数", "业委会", "党组织", "红色业主委", "环物委", "环物委人数", "其中党员", "绿色社区"]],
-    hide_index=True, width="stretch")
+st.dataframe(communities, hide_index=True, width="stretch")
 
 st.subheader("小区情况")
-compounds = ledger_rows(db(), reports, "compounds")
-flags = pd.Series("", index=compounds.index)
-flags = flags.mask(~compounds["has_committee"].astype(bool), "未成立业委会")
-flags = flags.mask(compounds["has_committee"].astype(bool) & ~compounds["committee_party_org"].astype(bool), "未建党组织")
-st.dataframe(
-    pd.DataFrame({"社区": compounds["community"], "小区": compounds["compound"], "提示": flags,
-                  "业委会": compounds["has_committee"].map({True: "是", False: "否"}),
-                  "成员数": compounds["committee_members"], "党员数": compounds["committee_party_members"],
-                  "党组织": compounds["committee_party_org"].map({True: "是", False: "否"}),
-                  "物业服务企业": compounds["property_company"]}),
-    hide_index=True, width="stretch")
+st.dataframe(compounds, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- change since the previous report
 st.subheader("与上次报送相比")
 if previous is None:
     st.caption("这是该镇办的第一次报送，没有可比较的上次数据。")
+elif changes.empty:
+    st.caption(f"与 {previous.report_date.isoformat()} 相比没有变化。")
 else:
-    changes = report_changes(db(), previous.upload_id, report.upload_id)
-    if changes.empty:
-        st.caption(f"与 {previous.report_date.isoformat()} 相比没有变化。")
-    else:
-        drops = int(changes["需核对"].sum())
-        if drops:
-            st.warning(f"有 {drops} 项数字比上次减少，请与镇办核对。", icon=":material/warning:")
-        changes["需核对"] = changes["需核对"].map({True: "⚠ 请核对", False: ""})
-        st.dataframe(changes, hide_index=True, width="stretch")
+    drops = int(changes["需核对"].sum())
+    if drops:
+        st.warning(f"有 {drops} 项数字比上次减少，请与镇办核对。", icon=":material/warning:")
+    changes = changes.assign(需核对=changes["需核对"].map({True: "⚠ 请核对", False: ""}))
+    st.dataframe(changes, hide_index=True, width="stretch")

@@ -11,7 +11,7 @@ from core.config import default_campaign
 from core.issues import SEVERITY_LABELS, issue_kind
 from core.template import template_bytes, template_file_name
 from pages import state
-from pages.common import actor, db, require_app, town_choices
+from pages.common import actor, db, offline, require_app, town_choices
 
 require_app()
 
@@ -23,7 +23,7 @@ st.title("数据上报")
 with st.container(border=True):
     st.markdown("**第一步：下载模板，按月填写。** 模板第一页“填报说明”写明了每一列怎么填。"
                 "也可以直接上传本镇自己的台账，只要表头能对应上即可。")
-    st.download_button("下载填报模板", template_bytes(campaign), file_name=template_file_name(campaign),
+    st.download_button("下载填报模板", offline(template_bytes, campaign), file_name=template_file_name(campaign),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/download:", key="download_template")
 

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import openpyxl
+import plotly.graph_objects as go
+import plotly.io as pio
 
 import pytest
 import streamlit as st
@@ -11,6 +18,14 @@ from streamlit.testing.v1 import AppTest
 
 from core import store
 from core.cli import load_sample
+from core.config import default_campaign
+from core.exports import scorecard_csv, scorecard_xlsx, snapshot_communities, table_csv, table_xlsx
+from core.history import measure_history
+from core.ledger import display_table, filter_rows, ledger_data
+from core.meeting_pack import meeting_pack, pack_file_name
+from core.metrics import snapshot
+from core.template import template_bytes, template_file_name
+from pages import state
 from tests.workbooks import community_row, compound_row, info_sheet, standard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +71,30 @@ def test_an_empty_database_gets_the_sample_data_on_first_start(tmp_path, monkeyp
     st.cache_resource.clear()
     conn = store.connect(tmp_path / "empty.duckdb")
     assert len(store.uploads(conn)) == 52 and store.uploads(conn)["is_sample"].all()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """File name → what each download button drawn from now on would send: bytes, or the callable
+    Streamlit runs (on a thread of its own) when the button is clicked. AppTest has no server to
+    click through, so the tests read the bytes from here."""
+    from streamlit.elements.widgets import button
+
+    drawn = {}
+    real = button.marshall_file
+
+    def record(coordinates, data, proto, mimetype, file_name=None, **kwargs):
+        drawn[file_name] = data
+        return real(coordinates, data, proto, mimetype, file_name, **kwargs)
+
+    monkeypatch.setattr(button, "marshall_file", record)
+    return drawn
+
+
+def file_bytes(data) -> bytes:
+    """The bytes of a download button's data, built now (in this thread) when it is a callable."""
+    with ThreadPoolExecutor(1) as pool:  # as Streamlit does: not the thread that ran the page
+        return pool.submit(data).result() if callable(data) else data
 
 
 def visit(at: AppTest, page: str) -> AppTest:
@@ -123,7 +162,7 @@ def test_town_page_shows_the_chosen_town(app):
     assert metric_values(app)["环物委覆盖率"] == "66.7%"
 
 
-def test_ranking_lists_every_town_and_offers_both_downloads(app):
+def test_ranking_lists_every_town_and_offers_both_downloads(app, downloads, sample_db):
     visit(app, "pages/ranking.py")
     table = app.dataframe[0].value
     assert len(table) == 13
@@ -133,6 +172,16 @@ def test_ranking_lists_every_town_and_offers_both_downloads(app):
         app.download_button[index].click().run()
         assert not app.exception
     assert len(app.dataframe[0].value) == 13  # the page kept its state
+
+    # The files are built when clicked, on another thread than the page's: the bytes they make.
+    conn = store.connect(sample_db)
+    snap = snapshot(conn, default_campaign(), dt.date(2021, 12, 31))
+    name = "淄川区红色物业考核排名_2021-12-31"
+    assert file_bytes(downloads[f"{name}.csv"]) == scorecard_csv(snap)
+    assert file_bytes(downloads[f"{name}.xlsx"]) == scorecard_xlsx(snap, snapshot_communities(conn, snap))
+    pack = openpyxl.load_workbook(io.BytesIO(file_bytes(downloads[pack_file_name(snap)])))
+    assert pack.sheetnames == openpyxl.load_workbook(io.BytesIO(meeting_pack(conn, snap))).sheetnames
+    conn.close()
 
 
 def test_upload_a_good_workbook_stores_it_after_confirmation(app, tmp_path):
@@ -172,9 +221,47 @@ def test_upload_a_bad_workbook_explains_itself_and_stores_nothing(app, tmp_path)
     assert not (store.uploads(conn)["file_name"] == BAD_EXAMPLE.name).any()
 
 
-def test_template_download_is_offered_on_the_upload_page(app):
+def test_template_download_is_offered_on_the_upload_page(app, downloads):
     visit(app, "pages/upload.py")
     button = app.download_button(key="download_template")
     assert button.label == "下载填报模板"
     button.click().run()
     assert not app.exception
+    campaign = default_campaign()
+    assert file_bytes(downloads[template_file_name(campaign)]) == template_bytes(campaign)
+
+
+def test_ledger_downloads_hold_every_matching_row(app, downloads, sample_db):
+    visit(app, "pages/ledger.py")
+    app.multiselect(key=state.LEDGER_FILTERS["compounds"]).select("未建党组织").run()
+    assert not app.exception
+    shown = app.dataframe[0].value
+    conn = store.connect(sample_db)
+    campaign = default_campaign()
+    rows = filter_rows(ledger_data(conn, campaign, dt.date(2021, 12, 31), "compounds").rows, "compounds", "",
+                       ["未建党组织"])
+    expected = display_table(rows, "compounds")
+    conn.close()
+    assert len(shown) == len(expected) > 0
+    name = "淄川区小区台账_2021-12-31"
+    assert file_bytes(downloads[f"{name}.csv"]) == table_csv(expected)
+    assert file_bytes(downloads[f"{name}.xlsx"]) == table_xlsx({"小区台账": expected},
+                                                               title="淄川区小区台账（截至 2021-12-31）")
+
+
+def test_charts_are_valid_plotly_figures(sample_db):
+    """The charts are built from dicts without plotly's validation (pages/charts.py): validate them here."""
+    from pages.charts import milestone_chart, town_chart, town_trend_chart
+
+    conn = store.connect(sample_db)
+    campaign = default_campaign()
+    for day in (dt.date(2021, 10, 1), dt.date(2021, 11, 30), dt.date(2021, 12, 31)):
+        snap = snapshot(conn, campaign, day)
+        history = measure_history(conn, campaign, day)
+        figures = [town_trend_chart(history, campaign, "西河镇", list(snap.judged.targets))]
+        for code in snap.judged.targets:
+            figures += [milestone_chart(history, campaign, code, day), town_chart(snap, code)]
+        for figure in figures:
+            validated = go.Figure(figure.to_plotly_json())  # raises on an invalid property or value
+            assert json.loads(pio.to_json(validated)) == json.loads(pio.to_json(figure, validate=False))
+    conn.close()

@@ -22,7 +22,10 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from collections import Counter
+
 from core import store
+from core.changes import decreases_between, report_changes
 from core.bulletin import (TABLE_HEADERS, bulletin_docx, bulletin_facts, change_text, compose, text_bytes,
                            town_list)
 from core.cli import load_sample
@@ -30,6 +33,7 @@ from core.config import default_campaign
 from core.metrics import snapshot, snapshot_json
 from core.validate import read_workbook
 from tests.reports import store_report
+from tests.workbooks import community_row, compound_row, info_sheet, standard
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -318,6 +322,50 @@ def test_a_bulletin_with_missing_and_stale_towns_says_so(tmp_path):
     assert "松龄路街道按其10月31日报送的数据统计。" in text
     assert "尚未报送工作台账，无法评价。" in text
     assert "\t将军路街道\t未报送\t未报送\t—\t—\t—\t—" in text
+
+
+def _store(conn, town, day, compounds, communities):
+    data = standard(compounds, communities, info=info_sheet(town, day))
+    parsed = read_workbook(data, f"{town}{day}.xlsx", default_campaign())
+    assert parsed.ok, [i.message for i in parsed.errors]
+    store.save(conn, parsed, "测试上传")
+    return conn.execute("SELECT upload_id FROM uploads WHERE town = $t AND report_date = $d AND active",
+                        {"t": town, "d": day}).fetchone()[0]
+
+
+def test_decreases_are_counted_for_all_towns_at_once_as_report_changes_flags_them(tmp_path):
+    """Two towns whose figures went down (a compound and a community gone, a committee, a party
+    organisation and an EPMC lost, some gained too) and one unchanged: the one query agrees with
+    report_changes town by town, in its order, and the bulletin names the decreases."""
+    conn = store.connect(tmp_path / "down.duckdb")
+    d1, d2 = dt.date(2021, 11, 30), dt.date(2021, 12, 15)
+    pairs = []
+    for town, shrink in (("般阳路街道", True), ("松龄路街道", True), ("昆仑镇", False)):
+        before = _store(conn, town, d1,
+                        [compound_row("东关社区", "甲", "是", 5, 3, "是"), compound_row("东关社区", "乙", "是", 5, 3, "是"),
+                         compound_row("西关社区", "丙", "是", 5, 3, "否"), compound_row("西关社区", "丁")],
+                        [community_row("东关社区", "是", 5, 3), community_row("西关社区", "是", 5, 3),
+                         community_row("南关社区")])
+        after = _store(conn, town, d2,
+                       [compound_row("东关社区", "甲", "否"), compound_row("东关社区", "乙", "是", 5, 3, "否"),
+                        compound_row("西关社区", "丁", "是", 5, 3, "是"), compound_row("西关社区", "戊")]
+                       if shrink else
+                       [compound_row("东关社区", "甲", "是", 5, 3, "是"), compound_row("东关社区", "乙", "是", 5, 3, "是"),
+                        compound_row("西关社区", "丙", "是", 5, 3, "否"), compound_row("西关社区", "丁")],
+                       [community_row("东关社区", "否"), community_row("北关社区", "是", 5, 3)] if shrink else
+                       [community_row("东关社区", "是", 5, 3), community_row("西关社区", "是", 5, 3),
+                        community_row("南关社区")])
+        pairs.append((before, after))
+    found = decreases_between(conn, pairs)
+    for before, after in pairs:
+        changes = report_changes(conn, before, after)
+        expected = Counter(changes.loc[changes["需核对"], "类别"])
+        assert list(found.get(after, {}).items()) == list(expected.items())
+    assert found[pairs[0][1]] == {"减少小区": 1, "业委会减少": 1, "党组织减少": 2, "减少社区": 2, "环物委减少": 1}
+    assert found[pairs[2][1]] == {}
+    text = compose(bulletin_facts(conn, default_campaign(), d2, dt.date(2021, 12, 20)))
+    assert ("与上次报送相比，般阳路街道减少小区1个、业委会减少1个、党组织减少2个、减少社区2个、环物委减少1个；"
+            "松龄路街道减少小区1个、业委会减少1个、党组织减少2个、减少社区2个、环物委减少1个，请相关镇（街道）说明原因。") in text
 
 
 # ---------------------------------------------------------------- downloads

@@ -7,7 +7,7 @@ import pytest
 
 from core import store
 from core.exports import table_csv
-from core.ledger import FILTERS, display_table, filter_rows, for_screen, ledger_data
+from core.ledger import FILTERS, display_table, filter_rows, for_screen, ledger_data, ledger_page
 from core.validate import read_workbook
 from tests.reports import store_report
 from tests.workbooks import community_row, compound_row, info_sheet, standard
@@ -116,3 +116,44 @@ def test_for_screen_blanks_missing_values(kunlun, campaign):
     assert table.loc[0, ["业委会成立日期", "业委会成员数", "物业服务企业"]].tolist() == ["", "", "淄博嘉和物业服务有限公司"]
     assert table.loc[1, ["业委会成立日期", "业委会成员数"]].tolist() == ["2014-05-04", "5"]
     assert table["原表行号"].tolist() == [2, 3, 4, 5]  # a full number column stays a number
+
+
+# ---------------------------------------------------------------- searching, filtering and paging in the database
+
+@pytest.mark.parametrize("search, filters, expected", [
+    ("", [], ["桃园雅居", "文昌嘉园", "丽景雅居", "盛世新村"]),
+    ("", ["未成立业委会"], ["桃园雅居"]),
+    ("", ["未建党组织"], ["丽景雅居"]),
+    ("", ["物业企业未建党组织"], ["桃园雅居", "文昌嘉园"]),
+    ("", ["未建党组织", "物业企业未建党组织"], []),
+    ("雅居", [], ["桃园雅居", "丽景雅居"]),
+    ("  磁村 ", [], ["丽景雅居"]),
+    ("嘉和", ["未成立业委会"], ["桃园雅居"]),
+])
+def test_ledger_page_searches_and_filters_as_filter_rows_does(kunlun, campaign, search, filters, expected):
+    page = ledger_page(kunlun, campaign, D1130, "compounds", None, search, filters)
+    assert page.rows["compound"].tolist() == expected
+    assert (page.matching, page.total) == (len(expected), 4)
+    assert page.missing == [t for t in campaign.towns if t != "昆仑镇"]
+    rows = filter_rows(ledger_data(kunlun, campaign, D1130, "compounds").rows, "compounds", search, filters)
+    assert display_table(page.rows, "compounds").equals(display_table(rows, "compounds").reset_index(drop=True))
+
+
+def test_ledger_page_reads_one_page_and_counts_all(kunlun, campaign):
+    page = ledger_page(kunlun, campaign, D1130, "compounds", "昆仑镇", offset=1, limit=2)
+    assert page.rows["compound"].tolist() == ["文昌嘉园", "丽景雅居"]
+    assert (page.matching, page.total, page.missing) == (4, 4, [])
+    assert ledger_page(kunlun, campaign, D1130, "compounds", "昆仑镇", offset=4, limit=2).rows.empty
+
+
+@pytest.mark.parametrize("filters", [[], ["未成立环物委"], ["环物委不规范"], ["绿色社区未达标"]])
+def test_ledger_page_of_communities_has_their_figures(kunlun, campaign, filters):
+    page = ledger_page(kunlun, campaign, D1130, "communities", None, "", filters)
+    rows = filter_rows(ledger_data(kunlun, campaign, D1130, "communities").rows, "communities", "", filters)
+    assert display_table(page.rows, "communities").equals(display_table(rows, "communities").reset_index(drop=True))
+
+
+def test_ledger_page_before_any_report(kunlun, campaign):
+    page = ledger_page(kunlun, campaign, D1031, "brands")
+    assert (page.matching, page.total, len(page.rows)) == (0, 0, 0)
+    assert list(display_table(page.rows, "brands").columns)[:2] == ["镇（街道）", "报送日期"]

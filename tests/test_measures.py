@@ -246,3 +246,31 @@ def test_metrics_text_and_bad_options(sample, cli, tmp_path):
     assert cli("metrics", "--as-of", "2021-02-30", "--db", tmp_path / "x.duckdb").code == 2
     result = cli("metrics", "--db", tmp_path / "empty.duckdb", "--as-of", "2021-11-30")
     assert result.code == 0 and "未报送" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_history_rows_are_each_dates_snapshot(sample):
+    """measure_history, set-based, agrees with a snapshot of every report date: the district row and
+    each town's row; asking for the district only or for one town gives those same rows."""
+    import math
+
+    from core.history import DISTRICT, measure_history
+    from core.measures import MEASURES
+
+    campaign = default_campaign()
+    until = dt.date(2021, 12, 31)
+    history = measure_history(sample, campaign, until)
+    assert list(dict.fromkeys(history["report_date"])) == [dt.date(2021, 10, 31), dt.date(2021, 11, 30),
+                                                           dt.date(2021, 12, 15), dt.date(2021, 12, 31)]
+    for day, rows in history.groupby("report_date", sort=False):
+        snap = snapshot(sample, campaign, day)
+        assert rows["unit"].tolist() == [DISTRICT] + [s.town for s in snap.towns if s.report]
+        for row in rows.itertuples(index=False):
+            figures = snap.district if row.unit == DISTRICT else next(s.figures for s in snap.towns if s.town == row.unit)
+            assert {k: getattr(row, k) for k in figures.counts} == figures.counts
+            for code in MEASURES:
+                rate = figures.rate(code, campaign)
+                assert (math.isnan(getattr(row, code)) if rate is None else getattr(row, code) == float(rate))
+    district = measure_history(sample, campaign, until, towns=())
+    assert district.equals(history[history["unit"] == DISTRICT].reset_index(drop=True))
+    town = measure_history(sample, campaign, until, towns=["西河镇"], district=False)
+    assert town.equals(history[history["unit"] == "西河镇"].reset_index(drop=True))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 
 import docx
+import openpyxl
 
-from tests.test_app import BAD_EXAMPLE, app, sample_db, visit  # noqa: F401  (fixtures)
+from core.bulletin import text_bytes
+
+from tests.test_app import BAD_EXAMPLE, app, downloads, file_bytes, sample_db, visit  # noqa: F401  (fixtures)
 
 SLIDE, AUTO, LAST_TURN = "presenter_slide", "presenter_auto", "presenter_last_turn"
 TOWNS_BY_RANK = ["松龄路街道", "钟楼街道", "般阳路街道", "龙泉镇", "罗村镇", "双杨镇", "寨里镇", "洪山镇", "昆仑镇",
@@ -84,7 +87,7 @@ def test_auto_advance_turns_the_page_when_its_time_has_come(app):
     assert app.session_state[SLIDE] == 1  # off: the page stays
 
 
-def test_bulletin_page_shows_the_text_for_editing_and_downloads_it(app):
+def test_bulletin_page_shows_the_text_for_editing_and_downloads_it(app, downloads):
     visit(app, "pages/bulletin.py")
     [area] = app.text_area
     assert area.value.startswith("关于全区红色物业建设工作推进情况的通报\n（截至2021年12月31日）\n")
@@ -97,6 +100,10 @@ def test_bulletin_page_shows_the_text_for_editing_and_downloads_it(app):
     edited = area.value.replace("全区共有住宅小区105个", "全区共有住宅小区105个（含新交付小区）")
     app.text_area[0].input(edited).run()
     assert not app.exception and app.text_area[0].value == edited
+    name = "淄川区红色物业建设推进情况通报_2021-12-31"
+    assert file_bytes(downloads[f"{name}.txt"]) == text_bytes(edited)  # the edited text is what downloads
+    document = docx.Document(io.BytesIO(file_bytes(downloads[f"{name}.docx"])))
+    assert "全区共有住宅小区105个（含新交付小区）" in "\n".join(p.text for p in document.paragraphs)
     restore = app.button(key="bulletin_restore")
     restore.click().run()
     assert "（含新交付小区）" not in app.text_area[0].value
@@ -120,9 +127,19 @@ def test_upload_page_offers_the_annotated_workbook_of_a_bad_upload(app):
     assert not app.exception
 
 
-def test_ranking_page_offers_the_meeting_pack(app):
+def test_ranking_page_offers_the_meeting_pack(app, downloads):
     visit(app, "pages/ranking.py")
     button = app.download_button(key="download_pack")
     assert button.label == "下载推进会材料（Excel）"
     button.click().run()
     assert not app.exception
+    [pack] = [data for name, data in downloads.items() if name == "淄川区红色物业推进会议材料_2021-12-31.xlsx"]
+    workbook = openpyxl.load_workbook(io.BytesIO(file_bytes(pack)))
+    assert len(workbook.sheetnames) == 6
+
+
+def test_presenter_builds_the_meeting_pack_when_clicked(app, downloads):
+    visit(app, "pages/presenter.py")
+    [pack] = [data for name, data in downloads.items() if name.endswith(".xlsx")]
+    assert callable(pack)  # nothing is built while the slides are shown
+    assert len(openpyxl.load_workbook(io.BytesIO(file_bytes(pack))).sheetnames) == 6
