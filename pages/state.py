@@ -10,6 +10,7 @@ UPLOAD_DATE = "upload_date"
 UPLOAD_PREFLIGHT = "upload_preflight"
 UPLOAD_RESULT = "upload_result"
 UPLOAD_REFUSALS_LOGGED = "upload_refusals_logged"  # sha256 of refused files already in the audit log
+UPLOAD_ANNOTATE = "upload_annotate"  # sha256 of large files whose annotated copy the clerk asked for
 LEDGER_TOWN = "ledger_town"
 LEDGER_SEARCH = "ledger_search"
 LEDGER_TABLE = "ledger_table"

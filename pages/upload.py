@@ -38,13 +38,14 @@ ANNOTATE_TIMEOUT_S = 5
 
 
 @st.cache_data(max_entries=16, show_spinner="正在生成标注版工作簿…")
-def annotated(data: bytes, file_name: str, town: str | None, report_date: dt.date | None) -> bytes | None:
+def annotated(data: bytes, file_name: str, town: str | None, report_date: dt.date | None,
+              timeout_s: float = ANNOTATE_TIMEOUT_S) -> bytes | None:
     """The town's workbook with its problem cells marked and commented; None when it cannot be opened."""
     try:
-        # openpyxl opens the uploaded file: in a limited worker too, and briefly (it needs ~20 s for
-        # a million-row sheet); past that the page offers no annotated copy rather than waiting.
+        # openpyxl opens the uploaded file: in a limited worker too, and briefly unless the clerk
+        # asked for it (it needs ~20 s for a million-row sheet); past that there is no annotated copy.
         return isolation.run(campaign, "annotated_workbook", data, preflight(data, file_name, town, report_date),
-                             timeout_s=ANNOTATE_TIMEOUT_S)
+                             timeout_s=timeout_s)
     except (AnnotateError, isolation.ParseFailure):
         return None
 
@@ -52,8 +53,55 @@ def annotated(data: bytes, file_name: str, town: str | None, report_date: dt.dat
 def issues_frame(parsed) -> pd.DataFrame:
     """Errors first, then warnings, each in sheet and row order."""
     ordered = sorted(parsed.issues, key=lambda i: (i.severity != "error", i.sheet or "", i.row or 0))
+    # 行 as text: a problem of the whole file has no row, and an empty cell reads better than "None".
     return pd.DataFrame([{"类型": SEVERITY_LABELS[i.severity], "问题": issue_kind(i.code), "工作表": i.sheet or "（整个文件）",
-                          "行": i.row, "列": i.column or "", "说明": i.message} for i in ordered])
+                          "行": "" if i.row is None else str(i.row), "列": i.column or "", "说明": i.message}
+                         for i in ordered])
+
+
+# Marking a town's own ledger takes openpyxl a fraction of a second, a city's several seconds: the
+# copy of a file larger than this is made only when the clerk asks for it.
+EAGER_ANNOTATE_BYTES = 1_000_000
+
+
+def _ask_for_annotated(sha256: str) -> None:
+    st.session_state.setdefault(state.UPLOAD_ANNOTATE, set()).add(sha256)
+
+
+def offer_annotated(data: bytes, parsed) -> None:
+    """The download of the town's workbook with its problem cells marked (made at once for a
+    town-sized file, on request for a large one)."""
+    asked = parsed.sha256 in st.session_state.get(state.UPLOAD_ANNOTATE, set())
+    if len(data) > EAGER_ANNOTATE_BYTES and not asked:
+        st.button("生成标注版工作簿（问题单元格已标出并加批注）", key=f"annotate_{parsed.sha256}",
+                  on_click=_ask_for_annotated, args=(parsed.sha256,), icon=":material/rule:")
+        return
+    marked = annotated(data, parsed.file_name, town, report_date,
+                       campaign.parse_timeout_s if asked else ANNOTATE_TIMEOUT_S)
+    if marked:  # the town's own workbook back: problem cells red / yellow, each with a comment
+        st.download_button("下载标注版工作簿（问题单元格已标出并加批注）", marked,
+                           file_name=annotated_file_name(parsed.file_name), on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/rule:", key=f"download_annotated_{parsed.sha256}")
+    elif asked:
+        st.caption("标注版工作簿未能生成（文件过大，或无法用 Excel 方式打开），请按上表逐条修改。")
+
+
+# A workbook of more towns than this (a city's or a province's) is summed up, its towns listed on request.
+LISTED_REPORTS = 20
+
+
+def reports_frame(parsed) -> pd.DataFrame:
+    return pd.DataFrame({"镇（街道）": [r.town for r in parsed.reports],
+                         "报送日期": [r.report_date.isoformat() for r in parsed.reports],
+                         "小区": [r.compound_count for r in parsed.reports],
+                         "社区": [r.community_count for r in parsed.reports]})
+
+
+def result_counts(lines: list[str]) -> dict[str, int]:
+    """How many result lines of each kind (new version, replaced, unchanged, not stored)."""
+    kinds = {"已保存为新版本": "已保存为第", "其中替换了旧版": "替换了第", "与已保存版本相同、未重复保存": "已导入过", "未保存": "未保存"}
+    return {kind: n for kind, word in kinds.items() if (n := sum(word in line for line in lines))}
 
 
 def describe(stored) -> str:
@@ -68,7 +116,13 @@ def describe(stored) -> str:
 st.markdown("**第二步：上传工作台账（可一次选多个文件）。** 系统会先检查，确认无误后再保存。")
 result = st.session_state.pop(state.UPLOAD_RESULT, None)
 if result:
-    st.success("\n\n".join(result), icon=":material/check_circle:")
+    if len(result) <= LISTED_REPORTS:
+        st.success("\n\n".join(result), icon=":material/check_circle:")
+    else:  # a city's or province's consolidated workbook: the count, then every line on request
+        st.success(f"已处理 {len(result)} 份报表：" + "；".join(f"{kind} {n} 份" for kind, n in result_counts(result).items()),
+                   icon=":material/check_circle:")
+        with st.expander("逐份结果"):
+            st.dataframe(pd.DataFrame({"结果": result}), hide_index=True, width="stretch")
 
 upload_round = st.session_state.setdefault("upload_round", 0)
 # Older and other spreadsheet formats are accepted here so that the gate can say what to do with
@@ -103,9 +157,19 @@ for parsed, refused in zip(checked, refusals):
             st.markdown(f":red[:material/block:] **{parsed.file_name}**：不能导入。")
             st.error(refused, icon=":material/block:")
         elif parsed.ok:
-            towns = "、".join(f"{r.town}（{r.report_date.isoformat()}，小区 {r.compound_count} 个、社区 {r.community_count} 个）"
-                             for r in parsed.reports)
-            st.markdown(f":green[:material/check_circle:] **{parsed.file_name}**：检查通过，可以导入 — {towns}" + (f"；另有 {warnings} 条提醒" if warnings else ""))
+            more = f"；另有 {warnings} 条提醒" if warnings else ""
+            if len(parsed.reports) <= LISTED_REPORTS:
+                towns = "、".join(f"{r.town}（{r.report_date.isoformat()}，小区 {r.compound_count} 个、社区 {r.community_count} 个）"
+                                 for r in parsed.reports)
+                st.markdown(f":green[:material/check_circle:] **{parsed.file_name}**：检查通过，可以导入 — {towns}{more}")
+            else:
+                dates = "、".join(sorted({r.report_date.isoformat() for r in parsed.reports}))
+                st.markdown(f":green[:material/check_circle:] **{parsed.file_name}**：检查通过，可以导入 — "
+                            f"{len(parsed.reports)} 个镇（街道）的报表（报送日期 {dates}），小区共 "
+                            f"{sum(r.compound_count for r in parsed.reports):,} 个、社区共 "
+                            f"{sum(r.community_count for r in parsed.reports):,} 个{more}")
+                with st.expander("逐镇（街道）明细"):
+                    st.dataframe(reports_frame(parsed), hide_index=True, width="stretch")
         else:
             st.markdown(f":red[:material/cancel:] **{parsed.file_name}**：有 **{errors}** 处错误" + (f"、{warnings} 条提醒" if warnings else "")
                         + "，不能导入。请按下表逐条修改后重新上传（整个文件都不会保存）。")
@@ -114,15 +178,10 @@ for parsed, refused in zip(checked, refusals):
             counts = frame.groupby(["类型", "问题"]).size().sort_values(ascending=False)
             st.caption("按问题统计：" + "；".join(f"{kind}·{problem} {n} 条" for (kind, problem), n in counts.items()))
             st.dataframe(frame, hide_index=True, width="stretch",
-                         column_config={"行": st.column_config.NumberColumn("行", format="%d"),
-                                        "说明": st.column_config.TextColumn("说明", width="large")})
+                         column_config={"说明": st.column_config.TextColumn("说明", width="large")})
             upload = next(f for f, p in zip(files, checked) if p is parsed)
-            marked = annotated(upload.getvalue(), parsed.file_name, town, report_date) if can_annotate(parsed) else None
-            if marked:  # the town's own workbook back: problem cells red / yellow, each with a comment
-                st.download_button("下载标注版工作簿（问题单元格已标出并加批注）", marked,
-                                   file_name=annotated_file_name(parsed.file_name), on_click="ignore",
-                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                   icon=":material/rule:", key=f"download_annotated_{parsed.sha256}")
+            if can_annotate(parsed):
+                offer_annotated(upload.getvalue(), parsed)
 
 # ---------------------------------------------------------------- confirm and store
 if ready:

@@ -265,3 +265,34 @@ def test_charts_are_valid_plotly_figures(sample_db):
             validated = go.Figure(figure.to_plotly_json())  # raises on an invalid property or value
             assert json.loads(pio.to_json(validated)) == json.loads(pio.to_json(figure, validate=False))
     conn.close()
+
+
+def test_a_consolidated_workbook_of_many_towns_is_summed_up_not_listed(tmp_path, monkeypatch):
+    """A city's workbook of 25 towns: one line with the totals (towns listed on request), and
+    after saving one line of counts instead of 25."""
+    from bench.datasets import Scale, town_names, write_campaign, write_workbook
+
+    monkeypatch.setenv("REDPROP_CAMPAIGN", str(write_campaign(tmp_path, town_names(25))))
+    default_campaign.cache_clear()
+    try:
+        data = write_workbook(tmp_path / "全市.xlsx", Scale("city", 250, 25), dt.date(2021, 12, 31)).read_bytes()
+        at = start(tmp_path / "city.duckdb", monkeypatch)
+        at.switch_page("pages/upload.py").run()
+        at.file_uploader[0].upload("全市.xlsx", data)
+        at.run()
+        assert not at.exception
+        line = next(m.value for m in at.markdown if "检查通过" in m.value)
+        assert "25 个镇（街道）的报表（报送日期 2021-12-31），小区共 250 个、社区共 25 个" in line
+        assert "第0001镇（" not in line
+        assert at.expander[-1].label == "逐镇（街道）明细"
+        details = at.dataframe[-1].value
+        assert len(details) == 25 and details["小区"].sum() == 250
+        at.button(key="confirm_upload").click().run()
+        assert not at.exception
+        assert at.success[0].value == "已处理 25 份报表：已保存为新版本 25 份"
+        at.file_uploader[0].upload("全市.xlsx", data)
+        at.run()
+        at.button(key="confirm_upload").click().run()
+        assert at.success[0].value == "已处理 25 份报表：与已保存版本相同、未重复保存 25 份"
+    finally:
+        default_campaign.cache_clear()

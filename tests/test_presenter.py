@@ -127,6 +127,23 @@ def test_upload_page_offers_the_annotated_workbook_of_a_bad_upload(app):
     assert not app.exception
 
 
+def test_a_large_bad_upload_gets_its_annotated_workbook_on_request(app):
+    """A city-sized file (over 1 MB) is not marked up unasked: that takes openpyxl seconds."""
+    from tests.hostile import big_ledger
+
+    data = big_ledger(25_000, town="不存在镇")  # 1.1 MB; the town in 基本信息 is an error
+    visit(app, "pages/upload.py")
+    app.file_uploader[0].upload("大台账.xlsx", data)
+    app.run()
+    assert not app.exception and "不是本区的镇" in app.dataframe[0].value["说明"].str.cat()
+    assert not [b for b in app.download_button if b.key.startswith("download_annotated_")]
+    [ask] = [b for b in app.button if b.key.startswith("annotate_")]
+    ask.click().run()
+    assert not app.exception
+    [button] = [b for b in app.download_button if b.key.startswith("download_annotated_")]
+    assert button.label == "下载标注版工作簿（问题单元格已标出并加批注）"
+
+
 def test_ranking_page_offers_the_meeting_pack(app, downloads):
     visit(app, "pages/ranking.py")
     button = app.download_button(key="download_pack")
