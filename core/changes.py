@@ -11,43 +11,21 @@ CHANGE_KINDS = ("新增小区", "减少小区", "新成立业委会", "新建党
 DECREASES = {"减少小区", "业委会减少", "党组织减少", "环物委减少", "减少社区"}
 
 
-def _flag(before: pd.Series, after: pd.Series) -> tuple[pd.Series, pd.Series]:
-    before, after = before.fillna(False).astype(bool), after.fillna(False).astype(bool)
-    return after & ~before, before & ~after
+# The kinds in the order report_changes lists them (the `change` number of the report_changes query).
+CHANGE_ORDER = ("新增小区", "减少小区", "新成立业委会", "业委会减少", "新建党组织", "党组织减少",
+                "新增社区", "减少社区", "新成立环物委", "环物委减少")
 
 
 def report_changes(conn: duckdb.DuckDBPyConnection, previous_upload: int, latest_upload: int) -> pd.DataFrame:
     """Rows (类别, 社区, 小区, 需核对) listing every change from one report to the next.
 
-    需核对 is True for anything that went down: a campaign figure should only grow.
+    需核对 is True for anything that went down: a campaign figure should only grow. One query
+    matches both reports' compounds and communities and lists the changes in order.
     """
-    params = {"previous": previous_upload, "latest": latest_upload}
-    compounds = conn.execute(sql("compound_changes"), params).df()
-    communities = conn.execute(sql("community_changes"), params).df()
-    out: list[dict] = []
-
-    def add(kind, frame, name_column):
-        for row in frame.itertuples(index=False):
-            out.append({"类别": kind, "社区": row.community, "小区": getattr(row, name_column) if name_column else "",
-                        "需核对": kind in DECREASES})
-
-    add("新增小区", compounds[compounds["in_before"].isna()], "compound")
-    add("减少小区", compounds[compounds["in_after"].isna()], "compound")
-    both = compounds[compounds["in_before"].notna() & compounds["in_after"].notna()]
-    gained, lost = _flag(both["committee_before"], both["committee_after"])
-    add("新成立业委会", both[gained], "compound")
-    add("业委会减少", both[lost], "compound")
-    gained, lost = _flag(both["party_before"], both["party_after"])
-    add("新建党组织", both[gained], "compound")
-    add("党组织减少", both[lost], "compound")
-
-    add("新增社区", communities[communities["in_before"].isna()], None)
-    add("减少社区", communities[communities["in_after"].isna()], None)
-    both = communities[communities["in_before"].notna() & communities["in_after"].notna()]
-    gained, lost = _flag(both["epmc_before"], both["epmc_after"])
-    add("新成立环物委", both[gained], None)
-    add("环物委减少", both[lost], None)
-    return pd.DataFrame(out, columns=["类别", "社区", "小区", "需核对"])
+    rows = conn.execute(sql("report_changes"), {"previous": previous_upload, "latest": latest_upload}).fetchall()
+    return pd.DataFrame([{"类别": CHANGE_ORDER[change], "社区": community, "小区": compound,
+                          "需核对": CHANGE_ORDER[change] in DECREASES} for change, community, compound in rows],
+                        columns=["类别", "社区", "小区", "需核对"])
 
 
 def decreases_between(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[int, int]]) -> dict[int, dict[str, int]]:

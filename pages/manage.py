@@ -20,13 +20,16 @@ HISTORY_ROWS = 200  # versions listed (and offered for choosing) at a time
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_detail(version: tuple, upload_id: int) -> store.UploadDetail:
-    return store.upload_detail(db(), upload_id)
+def cached_screen_tables(version: tuple, upload_id: int) -> dict:
+    """Each sheet of one stored version as the tabs show it (None for a sheet the version lacks),
+    formatted once rather than on every rerun of the page."""
+    detail = store.upload_detail(db(), upload_id)
+    return {key: None if rows.empty else for_screen(display_table(rows, key)) for key, rows in detail.tables.items()}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_history(version: tuple, town: str | None):
-    return upload_history(store.uploads(db()), town)
+    return upload_history(cached_uploads(version), town)  # the page's cached list: no second query
 
 
 def day_text(day: dt.date) -> str:
@@ -103,17 +106,17 @@ def version_section(uploads, history, version: tuple) -> None:
         f"填报人：{record['filled_by'] or '—'}", f"联系电话：{record['phone'] or '—'}",
         f"提醒 {record['warning_count']} 条"]))
     try:
-        detail = cached_detail(version, upload_id)
+        tables = cached_screen_tables(version, upload_id)
     except store.VersionError as exc:
         st.error(str(exc))
         return
-    tabs = st.tabs([SHEETS[key].name for key in detail.tables])
-    for tab, (key, rows) in zip(tabs, detail.tables.items()):
+    tabs = st.tabs([SHEETS[key].name for key in tables])
+    for tab, (key, rows) in zip(tabs, tables.items()):
         with tab:
-            if rows.empty:
+            if rows is None:
                 st.caption("（本版本无此表）")
             else:
-                st.dataframe(for_screen(display_table(rows, key)), hide_index=True, width="stretch")
+                st.dataframe(rows, hide_index=True, width="stretch")
 
     if record["active"]:
         st.caption("这是该镇办该报送日期当前生效的版本。")
