@@ -78,15 +78,18 @@ def milestone_chart(history: pd.DataFrame, campaign: Campaign, code: str, as_of:
     return _figure(data, layout, f"{measure.label}：全区进度与阶段目标", 380)
 
 
-def town_bars(snap: Snapshot, code: str) -> dict:
+def town_bars(snap: Snapshot, code: str, limit: int | None = None) -> dict:
     """What town_chart draws: towns sorted by value (plotly draws the first bar at the bottom), their
-    values, status colours and labels. Plain lists, so that a page can cache them."""
+    values, status colours and labels. Plain lists, so that a page can cache them. With `limit`,
+    only that many towns: those furthest behind (the unreported, then the lowest values)."""
     rows = []
     for s in snap.towns:
         value = snap.rate(code, s.figures) if s.report else None
         status = s.progress[code].status if s.report and code in s.progress else ("未报送" if not s.report else None)
         rows.append((s.town, None if value is None else float(value), status))
     rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0)))
+    if limit is not None:
+        rows = rows[-limit:]
     rows.reverse()  # plotly draws the first bar at the bottom
     return {"towns": [r[0] for r in rows], "values": [r[1] if r[1] is not None else 0 for r in rows],
             "colors": [STATUS_COLORS.get(r[2], LINE_COLOR) for r in rows],

@@ -11,6 +11,9 @@ require_app()
 
 KPI_MEASURES = ("committee_formation_rate", "party_org_coverage", "epmc_coverage", "red_committee_share")
 TABLE_ROWS = 30  # the 还需完成 table grows with the towns up to this many rows, then scrolls
+# A district's towns are all drawn; a city's or province's chart shows those furthest behind (a
+# thousand bars would be a chart taller than any screen: the ranking page lists every town).
+TOWN_BARS = 40
 
 snap = current_snapshot()
 campaign = snap.campaign
@@ -66,11 +69,13 @@ def town_tables(version: tuple, day, _snap) -> tuple[dict, pd.DataFrame]:
         if following:
             row[f"{following.name}还需"] = needs_sentence(s, following.name)
         rows.append(row)
-    return {code: town_bars(_snap, code) for code in phase.targets}, pd.DataFrame(rows)
+    return {code: town_bars(_snap, code, TOWN_BARS) for code in phase.targets}, pd.DataFrame(rows)
 
 
 bars, still = town_tables(data_version(), snap.as_of, snap)
 st.subheader(f"各镇办对照{phase.name}目标")
+if len(snap.towns) > TOWN_BARS:
+    st.caption(f"共 {len(snap.towns):,} 个镇办，图中为各项指标最落后的 {TOWN_BARS} 个（含未报送）；全部镇办见“考核排名”。")
 left, right = st.columns(2)
 for column, code in zip((left, right), phase.targets):
     column.plotly_chart(town_chart(snap, code, bars[code]), key=f"towns_{code}")

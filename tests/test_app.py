@@ -296,3 +296,17 @@ def test_a_consolidated_workbook_of_many_towns_is_summed_up_not_listed(tmp_path,
         assert at.success[0].value == "已处理 25 份报表：与已保存版本相同、未重复保存 25 份"
     finally:
         default_campaign.cache_clear()
+
+
+def test_the_town_chart_of_many_towns_shows_those_furthest_behind(sample_db):
+    from pages.charts import town_bars
+
+    conn = store.connect(sample_db)
+    snap = snapshot(conn, default_campaign(), dt.date(2021, 12, 31))
+    conn.close()
+    rates = {s.town: float(snap.rate("party_org_coverage", s.figures)) for s in snap.towns}
+    lowest = sorted(rates, key=lambda t: (rates[t], list(rates).index(t)))[:5]
+    bars = town_bars(snap, "party_org_coverage", limit=5)
+    assert sorted(bars["towns"]) == sorted(lowest) and len(bars["values"]) == 5
+    assert bars["values"] == sorted(bars["values"])  # plotly draws the first bar at the bottom: the lowest
+    assert town_bars(snap, "party_org_coverage")["towns"][-1] == max(rates, key=rates.get)
