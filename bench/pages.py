@@ -6,12 +6,13 @@ Run by bench/run.py with REDPROP_DB (and REDPROP_CAMPAIGN) set; prints one JSON 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from bench.memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/town.py", "pages/ranking.py", "pages/upload.py", "pages/submissions.py",
@@ -46,7 +47,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     pages = sys.argv[2].split(",") if len(sys.argv) > 2 else PAGES
     results = {page: measure(page, runs) for page in pages}
-    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(results))
 
 

@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -121,20 +120,16 @@ def import_peak_rss(folder: Path, history: Path, campaign_path: Path) -> dict:
     worker that read it (its high-water mark from /proc: pool workers outlive the import, so
     getrusage's children figure would not include them)."""
     code = (
-        "import datetime as dt, json, resource, sys\n"
+        "import datetime as dt, json\n"
+        "from bench.memory import peak_rss_mb\n"
         "from bench.run import import_workbook\n"
         "from core import isolation, store\nfrom core.config import load_campaign\n"
         f"campaign = load_campaign({str(campaign_path)!r})\n"
         f"conn = store.connect({str(folder / 'rss.duckdb')!r})\n"
         f"data = open({str(folder / 'province.xlsx')!r}, 'rb').read()\n"
         "import_workbook(conn, data, 'p.xlsx', campaign, dt.date(2022, 3, 1))\n"
-        "def hwm(pid):\n"
-        "    for line in open(f'/proc/{pid}/status'):\n"
-        "        if line.startswith('VmHWM:'):\n"
-        "            return int(line.split()[1]) / 1024\n"
-        "workers = [hwm(pid) for pid in isolation.pool_for(campaign).pids()]\n"
-        "print(json.dumps({'self_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
-        " 'children_mb': max(workers, default=0)}))\n")
+        "workers = [peak_rss_mb(pid) for pid in isolation.pool_for(campaign).pids()]\n"
+        "print(json.dumps({'self_mb': peak_rss_mb(), 'children_mb': max(workers, default=0)}))\n")
     shutil.copy(history, folder / "rss.duckdb")
     env = {**os.environ, "REDPROP_CAMPAIGN": str(campaign_path), "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
