@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import body, gate, sheets
 from core.body import PANDAS_DTYPES
@@ -212,7 +213,7 @@ def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, iss
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
         data[column.code] = _read_column(column, ledger, rows, data, issues, arrows, texts.get(column.code))
     frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))})
-    arrows["town"] = _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues)
+    arrows["town"] = _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, arrows["town"])
     return frame, arrows
 
 
@@ -267,11 +268,15 @@ def _town_index(towns: tuple[str, ...]) -> tuple[dict, dict]:
     return exact, stems
 
 
-def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues):
+def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, written_arrow: pa.Array) -> pa.Array:
+    """Each row's configured town (the frame's `town` column is replaced), as Arrow too; the
+    names are resolved once each, from the column's distinct texts."""
     header = ledger.header_of("town")
     written = frame["town"]
-    missing = written.isna().to_numpy()
-    resolved = {name: resolve_town(name, campaign) for name in written.dropna().unique()}
+    encoded = written_arrow.dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    missing = encoded.indices.is_null().to_numpy(zero_copy_only=False)
+    resolved = {name: resolve_town(name, campaign) for name in names}
     unknown = {name for name, town in resolved.items() if town is None}
     if unknown:
         for row, name in zip(frame["source_row"], written):
@@ -283,18 +288,11 @@ def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues):
         where = f"第{missing_rows[0]}行" + (f"等{len(missing_rows)}行" if len(missing_rows) > 1 else "")
         issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
                      ledger.raw.name, int(missing_rows[0]), header, _col(ledger, "town"))
-    towns, arrow = _mapped(written, resolved, missing, default_town)
-    frame["town"] = pd.Series(towns, index=frame.index, dtype="object")
-    return arrow
-
-
-def _mapped(written: pd.Series, resolved: dict, missing: np.ndarray, default_town) -> tuple[np.ndarray, pa.Array]:
-    """`written` through `resolved`, None where not found and `default_town` where missing, by
-    codes rather than row by row (as objects, and as Arrow)."""
-    codes, names = pd.factorize(written)
-    lookup = [resolved.get(name) for name in names] + [default_town]
-    codes[missing] = len(names)
-    return np.array(lookup, dtype=object)[codes], pa.array(lookup, pa.string()).take(pa.array(codes))
+    lookup = [resolved[name] for name in names] + [default_town]  # a missing name: the default town
+    codes = pc.fill_null(encoded.indices, len(names))
+    frame["town"] = pd.Series(np.array(lookup, dtype=object)[codes.to_numpy(zero_copy_only=False)],
+                              index=frame.index, dtype="object")
+    return pa.array(lookup, pa.string()).take(codes)
 
 
 # ---------------------------------------------------------------- rules across cells and sheets
@@ -311,8 +309,17 @@ def _rows_in_error(issues, ledger, code) -> set[int]:
     return {i.row for i in issues.errors if i.sheet == ledger.raw.name and i.column == header}
 
 
-def _check_duplicates(frame, ledger, issues, label):
+def _distinct_keys(arrows: dict[str, pa.Array], keys: list[str]) -> bool:
+    """True where no two rows with every key filled share their keys (one Arrow hash pass: most
+    ledgers have no duplicate, and then the pandas work below is skipped)."""
+    joined = pc.binary_join_element_wise(*(arrows[key] for key in keys), "\x1f").drop_null()  # null: a key missing
+    return len(pc.unique(joined)) == len(joined)
+
+
+def _check_duplicates(frame, ledger, issues, label, arrows=None):
     keys = ["town", *ledger.spec.key_columns]
+    if arrows is not None and all(key in arrows for key in keys) and _distinct_keys(arrows, keys):
+        return
     valid = frame.dropna(subset=keys)
     duplicated = valid.duplicated(subset=keys, keep="first")
     if not duplicated.any():
@@ -352,9 +359,9 @@ def _check_counts(frame, ledger, members, party, issues, unit):
                      ledger.raw.name, row.source_row, ledger.header_of(party), _col(ledger, party))
 
 
-def _check_compounds(frame, ledger, campaign, report_date, issues):
+def _check_compounds(frame, ledger, campaign, report_date, issues, arrows=None):
     h = ledger.header_of
-    _check_duplicates(frame, ledger, issues, "小区")
+    _check_duplicates(frame, ledger, issues, "小区", arrows)
     orphan = frame["committee_party_org"].eq(True) & frame["has_committee"].eq(False)
     for row in _each(frame, orphan):
         issues.error("party_org_without_committee",
@@ -378,9 +385,9 @@ def _check_compounds(frame, ledger, campaign, report_date, issues):
     _check_dates(frame, ledger, ("committee_founded", "party_org_founded"), report_date, issues)
 
 
-def _check_communities(frame, ledger, campaign, report_date, issues):
+def _check_communities(frame, ledger, campaign, report_date, issues, arrows=None):
     h = ledger.header_of
-    _check_duplicates(frame, ledger, issues, "社区")
+    _check_duplicates(frame, ledger, issues, "社区", arrows)
     has = frame["has_epmc"].eq(True)
     no_size = frame["epmc_members"].isna() & ~frame["source_row"].isin(_rows_in_error(issues, ledger, "epmc_members"))
     for row in _each(frame, has & no_size):
@@ -411,18 +418,32 @@ def _check_communities(frame, ledger, campaign, report_date, issues):
     _check_dates(frame, ledger, ("epmc_founded",), report_date, issues)
 
 
-def _check_brands(frame, ledger, campaign, report_date, issues):
-    _check_duplicates(frame, ledger, issues, "品牌")
+def _check_brands(frame, ledger, campaign, report_date, issues, arrows=None):
+    _check_duplicates(frame, ledger, issues, "品牌", arrows)
     _check_dates(frame, ledger, ("recognized",), report_date, issues)
 
 
-def _check_cross_sheet(tables, ledgers, issues):
+def _pair_keys(columns: dict[str, pa.Array]) -> pa.Array:
+    """"town␟community" per row (null where either is missing)."""
+    return pc.binary_join_element_wise(columns["town"], columns["community"], "\x1f")
+
+
+def _unlisted(compounds: dict[str, pa.Array], communities: dict[str, pa.Array]) -> np.ndarray:
+    """Per compound row: its town and community are filled, and that community is not listed."""
+    keys = _pair_keys(compounds)
+    listed = pc.is_in(keys, value_set=_pair_keys(communities).drop_null())
+    return pc.fill_null(pc.invert(listed), False).to_numpy(zero_copy_only=False) & \
+        keys.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _check_cross_sheet(tables, ledgers, issues, arrows=None):
     compounds, communities = tables.get("compounds"), tables.get("communities")
     if compounds is not None and communities is not None:
         listed = set(zip(communities["town"], communities["community"]))
         ledger = ledgers["compounds"]
-        unlisted = [bool(town) and bool(community) and (town, community) not in listed
-                    for town, community in zip(compounds["town"].to_numpy(), compounds["community"].to_numpy())]
+        unlisted = _unlisted(arrows["compounds"], arrows["communities"]) if arrows else [
+            bool(town) and bool(community) and (town, community) not in listed
+            for town, community in zip(compounds["town"].to_numpy(), compounds["community"].to_numpy())]
         for row in _each(compounds, pd.Series(unlisted, index=compounds.index, dtype=bool)):
             if (row.town, row.community) not in listed:
                 issues.warning("community_not_listed",
@@ -615,12 +636,12 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
             continue
         frame, arrows[key] = _read_ledger(ledger, default_town, town_stated, campaign, issues)
         if key in CHECKS:
-            CHECKS[key](frame, ledger, campaign, date, issues)
+            CHECKS[key](frame, ledger, campaign, date, issues, arrows[key])
         if frame.empty and ledger.spec.required:
             issues.error("empty_sheet", f"“{ledger.raw.name}”在表头下没有数据行，请填写后再上传。", ledger.raw.name,
                          ledger.first_data_row + 1)
         tables[key] = frame
-    _check_cross_sheet(tables, ledgers, issues)
+    _check_cross_sheet(tables, ledgers, issues, arrows)
     if parsed.ok and date is not None:
         tables = {key: _arrow_backed(frame, arrows[key]) for key, frame in tables.items()}
         parsed.reports = _split_by_town(tables, date)
