@@ -100,8 +100,10 @@ def _standing(town, latest, previous, campaign, as_of, phase, brand_names) -> To
     return standing
 
 
-def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date) -> Snapshot:
-    """Where the district and every configured town stand on `as_of`."""
+def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date,
+             dates: list[dt.date] | None = None) -> Snapshot:
+    """Where the district and every configured town stand on `as_of`. `dates`: report_dates(conn),
+    when the caller has them already (the app caches them for its sidebar)."""
     latest, previous = reports_as_of(conn, campaign, as_of)
     brand_names = _brand_names(conn, campaign, latest)
     phase = judged_phase(campaign, as_of)
@@ -112,7 +114,7 @@ def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date
 
     district = district_figures(conn, latest)
     latest_date = max((r.report_date for r in latest.values()), default=None)
-    earlier = [d for d in report_dates(conn) if latest_date and d < latest_date]
+    earlier = [d for d in (report_dates(conn) if dates is None else dates) if latest_date and d < latest_date]
     previous_date = earlier[-1] if earlier else None
     district_previous = None
     if previous_date:

@@ -125,7 +125,7 @@ def cached_snapshot(version: tuple, as_of: dt.date) -> Snapshot:
     """The snapshot of a date under a data version, shared by every session and never copied:
     cache_data would unpickle a province's snapshot (a thousand towns of exact fractions) on every
     rerun, which cost more than the rest of the page. Pages only read it."""
-    return snapshot(db(), default_campaign(), as_of)
+    return snapshot(db(), default_campaign(), as_of, cached_report_dates(version))  # the sidebar's, not a query again
 
 
 def clear_data_caches() -> None:

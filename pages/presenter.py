@@ -5,6 +5,7 @@ buttons (also the ← → keys) and an optional auto-advance that needs no keybo
 import html
 import time
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.access import VIEW_MEETING, can
@@ -111,13 +112,29 @@ def rate_cell(standing, code: str) -> str:
 
 
 def presentable(fig, height: int):
-    """A dashboard chart made for the projector: larger type, fixed height."""
-    fig.update_layout(height=height, font=dict(size=17), title=dict(font=dict(size=21)),
-                      legend=dict(font=dict(size=16), orientation="h", yanchor="top", y=-0.17, xanchor="left", x=0),
-                      margin=dict(l=10, r=20, t=45, b=45))  # the legend below: a large title needs the width
-    fig.update_xaxes(tickfont=dict(size=16))
-    fig.update_yaxes(tickfont=dict(size=16))
-    return fig
+    """A dashboard chart made for the projector: larger type, fixed height.
+
+    Merged into the figure's layout as plain dicts: fig.update_layout / update_xaxes re-validate the
+    whole figure (tens of ms a slide); the charts of pages/charts.py are built unvalidated from dicts
+    that tests/test_app.py validates, and these additions are fixed here."""
+    figure = fig.to_dict()  # a copy: the chart's own dicts stay as they are
+    layout = figure["layout"]
+    layout.pop("template", None)  # the default template, which the new Figure adds back where the old one had it
+    _merge(layout, dict(height=height, font=dict(size=17), title=dict(font=dict(size=21)),
+                        legend=dict(font=dict(size=16), orientation="h", yanchor="top", y=-0.17, xanchor="left", x=0),
+                        margin=dict(l=10, r=20, t=45, b=45)))  # the legend below: a large title needs the width
+    for axis in ("xaxis", "yaxis"):
+        _merge(layout.setdefault(axis, {}), dict(tickfont=dict(size=16)))
+    return go.Figure(figure, _validate=False)
+
+
+def _merge(into: dict, update: dict) -> None:
+    """Nested update as plotly's update_layout does it: dicts merged key by key, other values replaced."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def when_text() -> str:

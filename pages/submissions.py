@@ -67,18 +67,30 @@ st.caption(f"规定报送日期：{'、'.join(d.isoformat() for d in campaign.re
            f"报送日期后 {campaign.grace_days} 天内（含当天）首次上传为按时。")
 
 # ---------------------------------------------------------------- matrix
-shown_towns = list(campaign.towns)
-if len(shown_towns) > TOWNS_PER_PAGE:  # a province: colouring every cell of a thousand towns takes seconds
-    pages = (len(shown_towns) + TOWNS_PER_PAGE - 1) // TOWNS_PER_PAGE
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_page(version: tuple, today: dt.date, number: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The status rows of one page of towns (all towns: `number` None) and its matrix as shown:
+    filtering a province's status frame and pivoting it cost more than drawing the page."""
+    campaign = default_campaign()
+    status, scheduled, _, _ = cached_status(version, today)
+    shown_towns = list(campaign.towns)
+    if number is None:
+        status_shown = status
+    else:
+        shown_towns = shown_towns[(number - 1) * TOWNS_PER_PAGE:number * TOWNS_PER_PAGE]
+        status_shown = status[status["town"].isin(set(shown_towns))]
+    matrix = status_matrix(status_shown, campaign).reindex(shown_towns)
+    matrix.columns = [date_heading(d, scheduled[d]) for d in matrix.columns]
+    matrix.index.name = "镇（街道）"
+    return status_shown, matrix
+
+
+number = None
+if len(campaign.towns) > TOWNS_PER_PAGE:  # a province: colouring every cell of a thousand towns takes seconds
+    pages = (len(campaign.towns) + TOWNS_PER_PAGE - 1) // TOWNS_PER_PAGE
     number = st.number_input(f"第几页（共 {pages} 页，每页 {TOWNS_PER_PAGE} 个镇（街道），按镇办顺序；下方明细同页）",
                              min_value=1, max_value=pages, value=1, step=1, key=state.SUBMISSIONS_PAGE)
-    shown_towns = shown_towns[(number - 1) * TOWNS_PER_PAGE:number * TOWNS_PER_PAGE]
-    status_shown = status[status["town"].isin(set(shown_towns))]
-else:
-    status_shown = status
-matrix = status_matrix(status_shown, campaign).reindex(shown_towns)
-matrix.columns = [date_heading(d, scheduled[d]) for d in matrix.columns]
-matrix.index.name = "镇（街道）"
+status_shown, matrix = cached_page(data_version(), today, number)
 st.dataframe(matrix.style.map(cell_style), width="stretch", height=35 * (len(matrix) + 1) + 3)
 legend = present | {ON_TIME, LATE, RESUBMITTED, MISSING}
 st.caption("　".join(f"**{word}**：{text.format(grace=campaign.grace_days)}"

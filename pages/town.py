@@ -1,4 +1,5 @@
 """镇办详情 — one town: its figures, trend, gaps, pace, communities and compounds, and what changed."""
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -67,8 +68,9 @@ def town_tables(town: str, upload_id: int, previous_id: int | None):
     changes, so its upload ids are the whole key."""
     reports = {town: report}
     communities = community_figures(db(), campaign, reports)
-    communities["环物委"] = communities.apply(
-        lambda r: ("未成立" if not r.has_epmc else ("规范" if r.epmc_compliant else "不规范")), axis=1)
+    # Column-wise, not a row-by-row apply (a Python call and a Series per community).
+    communities["环物委"] = np.where(~communities["has_epmc"].astype(bool), "未成立",
+                                   np.where(communities["epmc_compliant"].astype(bool), "规范", "不规范"))
     communities = communities.rename(
         columns={"community": "社区", "compounds": "小区数", "committees": "业委会", "party_orgs": "党组织",
                  "red_committees": "红色业主委", "epmc_members": "环物委人数", "epmc_party_members": "其中党员",
