@@ -10,7 +10,6 @@ normalised by Arrow kernels that do what `cells.parse_text` does.
 """
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from core import body, gate, sheets
 from core.body import PANDAS_DTYPES
-from core.cells import is_blank, parse_date, parse_text
+from core.cells import parse_date, parse_text
 from core.config import Campaign
 from core.issues import Issue, IssueList
 from core.layout import COMMUNITIES, COMPOUNDS, LEDGERS, Column, normalize_label
@@ -227,14 +227,12 @@ def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, i
                  converted: body.Converted | None = None) -> pd.Series:
     """One column's canonical values for the data rows (cell problems go to `issues`, in row order)."""
     count = len(rows.rows)
-    if converted is not None:
-        pass
-    elif column.code not in rows.cells:
+    if converted is None and column.code not in rows.cells:  # a column the sheet lacks: all blank
         value = body.blank_value(column)
         arrow = pa.array([value] * count, body.ARROW_TYPES[column.kind]) if column.kind in body.ARROW_TYPES else None
         converted = body.Converted(pd.Series([value] * count, dtype=PANDAS_DTYPES[column.kind]),
                                    np.ones(count, dtype=bool), [], arrow)
-    else:
+    elif converted is None:
         converted = body.convert(column, rows.cells[column.code])
     if converted.arrow is not None:
         arrows[column.code] = converted.arrow
