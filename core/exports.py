@@ -510,6 +510,15 @@ def _write_community_sheet(ws: Worksheet, snap: Snapshot, communities: pd.DataFr
     _print_setup(ws, "1:2")
 
 
+def _place_chart(ws, chart, anchor: str, width: float, height: float) -> None:
+    """Put a native chart on the sheet at `anchor`, `width` × `height` cm, with both axes shown
+    (openpyxl hides them by default) and the legend below."""
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.legend.position = "b"
+    chart.width, chart.height = width, height
+    ws.add_chart(chart, anchor)
+
+
 def _horizontal_title(text: str) -> Title:
     """An axis title written across, not turned 90° (short Chinese titles read better so)."""
     paragraph = Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=1000, b=True)),
@@ -572,11 +581,8 @@ def _write_chart_sheet(ws: Worksheet, snap: Snapshot) -> None:
     bars.y_axis.scaling.min, bars.y_axis.scaling.max = 0, 1
     bars.y_axis.majorUnit = 0.2
     bars.y_axis.number_format = "0%"
-    bars.x_axis.delete = bars.y_axis.delete = False
-    bars.legend.position = "b"
     bars += targets
-    bars.width, bars.height = 26, 12  # cm
-    ws.add_chart(bars, f"A{last + 2}")
+    _place_chart(ws, bars, f"A{last + 2}", 26, 12)
 
 
 def scorecard_xlsx(snap: Snapshot, communities: pd.DataFrame | None = None) -> bytes:

@@ -20,7 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports import (BORDER, BODY_FONT, CENTER, DATE_FORMAT, HEADER_FONT, LEFT, RATE_FORMAT, SCORE_HEADER_ROW,
-                          SERIES_COLOURS, _fit_width, _status_fill, _header_row, _horizontal_title, _notes, _print_setup, _put,
+                          SERIES_COLOURS, _fit_width, _status_fill, _header_row, _horizontal_title, _notes,
+                          _place_chart, _print_setup, _put,
                           _set_properties, _subtitle, _target_format, _title_row, _write_community_sheet,
                           _write_ledger_sheet, _write_score_sheet, scorecard_columns, scorecard_rows,
                           snapshot_communities)
@@ -150,10 +151,7 @@ def _write_overview(ws: Worksheet, snap: Snapshot, history: pd.DataFrame) -> Non
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
         chart.y_axis.majorUnit = 0.2
         chart.y_axis.number_format = "0%"
-        chart.x_axis.delete = chart.y_axis.delete = False
-        chart.legend.position = "b"
-        chart.width, chart.height = 24, 10
-        ws.add_chart(chart, f"A{end + 2}")
+        _place_chart(ws, chart, f"A{end + 2}", 24, 10)
     ws.freeze_panes = "B4"
     _print_setup(ws, "1:3", fit_height=1)  # table and chart on one page
 
@@ -180,10 +178,7 @@ def _write_ranking(ws: Worksheet, snap: Snapshot) -> None:
     chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top, as in the table
     chart.y_axis.title = _horizontal_title("分")
     chart.y_axis.majorUnit = 1
-    chart.x_axis.delete = chart.y_axis.delete = False
-    chart.legend.position = "b"
-    chart.width, chart.height = 24, 12
-    ws.add_chart(chart, f"B{last + len(_notes(snap)) + 4}")
+    _place_chart(ws, chart, f"B{last + len(_notes(snap)) + 4}", 24, 12)
     ws.page_setup.fitToHeight = 1  # table and chart on one page
 
 
@@ -242,10 +237,7 @@ def _write_gaps(ws: Worksheet, snap: Snapshot) -> None:
     chart.y_axis.number_format = "0"
     chart.y_axis.majorUnit = 1
     chart.y_axis.scaling.min = 0
-    chart.x_axis.delete = chart.y_axis.delete = False
-    chart.legend.position = "b"
-    chart.width, chart.height = 26, 11
-    ws.add_chart(chart, f"A{end + 2}")
+    _place_chart(ws, chart, f"A{end + 2}", 26, 11)
     ws.freeze_panes = "C4"
     _print_setup(ws, "1:3", fit_height=1)
 
@@ -310,10 +302,7 @@ def _write_submissions(ws: Worksheet, snap: Snapshot, matrix: pd.DataFrame, summ
         chart.y_axis.majorUnit = 1
         chart.y_axis.scaling.min = 0
         chart.x_axis.number_format = "mm-dd"
-        chart.x_axis.delete = chart.y_axis.delete = False
-        chart.legend.position = "b"
-        chart.width, chart.height = 20, 9
-        ws.add_chart(chart, f"A{stop + 2}")
+        _place_chart(ws, chart, f"A{stop + 2}", 20, 9)
     ws.freeze_panes = "B4"
     _print_setup(ws, "1:3", fit_height=1)
 
