@@ -336,9 +336,7 @@ def cmd_pack(args) -> int:
     from core.meeting_pack import meeting_pack
     from core.metrics import snapshot
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out 须以 .xlsx 结尾：{out}")
+    out, _ = _output(args.out, ".xlsx")
     with _connect(args) as conn:
         snap = snapshot(conn, default_campaign(), args.as_of or dt.date.today())
         data = meeting_pack(conn, snap)
@@ -409,30 +407,22 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--db")
     sample.set_defaults(handler=cmd_sample)
 
-    metrics = commands.add_parser("metrics", help="各镇办及全区指标、差距与加分")
-    metrics.add_argument("--db")
-    metrics.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+    def as_of_command(name, help_text, handler, out_help=None):
+        """A command over the store as of a date (default today), writing --out where it makes a file."""
+        cmd = commands.add_parser(name, help=help_text)
+        cmd.add_argument("--db")
+        cmd.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+        if out_help:
+            cmd.add_argument("--out", required=True, help=out_help)
+        cmd.set_defaults(handler=handler)
+        return cmd
+
+    metrics = as_of_command("metrics", "各镇办及全区指标、差距与加分", cmd_metrics)
     metrics.add_argument("--json", action="store_true", help="以 JSON 输出")
-    metrics.set_defaults(handler=cmd_metrics)
-
-    scorecard = commands.add_parser("scorecard", help="导出考核排名表（.xlsx 或 .csv）")
-    scorecard.add_argument("--db")
-    scorecard.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
-    scorecard.add_argument("--out", required=True, help="输出文件（.xlsx 或 .csv）")
-    scorecard.set_defaults(handler=cmd_scorecard)
-
-    bulletin = commands.add_parser("bulletin", help="生成工作推进情况通报（.docx 或 .txt）")
-    bulletin.add_argument("--db")
-    bulletin.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
+    as_of_command("scorecard", "导出考核排名表（.xlsx 或 .csv）", cmd_scorecard, "输出文件（.xlsx 或 .csv）")
+    bulletin = as_of_command("bulletin", "生成工作推进情况通报（.docx 或 .txt）", cmd_bulletin, "输出文件（.docx 或 .txt）")
     bulletin.add_argument("--issued", type=_date, help="落款日期（默认今天）")
-    bulletin.add_argument("--out", required=True, help="输出文件（.docx 或 .txt）")
-    bulletin.set_defaults(handler=cmd_bulletin)
-
-    pack = commands.add_parser("pack", help="导出推进会会议材料（.xlsx，每部分一个工作表）")
-    pack.add_argument("--db")
-    pack.add_argument("--as-of", type=_date, help="统计截至日期（默认今天）")
-    pack.add_argument("--out", required=True, help="输出文件（.xlsx）")
-    pack.set_defaults(handler=cmd_pack)
+    as_of_command("pack", "导出推进会会议材料（.xlsx，每部分一个工作表）", cmd_pack, "输出文件（.xlsx）")
 
     backup = commands.add_parser("backup", help="备份数据库（看板运行时也可以）")
     backup.add_argument("--out", required=True, metavar="DIR", help="备份到的新目录")
