@@ -41,6 +41,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_streamlit(db: Path, address: str | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` over `db` on a free port (on `address` where given), once it answers."""
+    port = free_port()
+    env = {**os.environ, "REDPROP_DB": str(db)}
+    bind = ["--server.address", address] if address else []
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), *bind,
+                             "--server.headless", "true"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace"))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run app.py` on a free local port over a copy of the sample database."""
@@ -49,22 +69,7 @@ def server(tmp_path_factory):
     load_sample(conn)
     conn.close()
     create_admin(db)
-    port = free_port()
-    env = {**os.environ, "REDPROP_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace"))
+    proc, url = start_streamlit(db)
     yield url
     proc.terminate()
     proc.wait(timeout=20)

@@ -4,45 +4,22 @@ The server listens on every interface, but the test only ever connects to 127.0.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from core import accounts, store
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
-
-
-def start(db: Path, address: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "REDPROP_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", address, "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace"))
 
 
 def test_no_accounts_on_a_network_address_serves_only_a_refusal(tmp_path):
     db = tmp_path / "open.duckdb"
     with store.connect(db) as conn:  # an empty database: no account (the sample data loads at first start)
         assert not accounts.has_accounts(conn)
-    proc, url = start(db, "0.0.0.0")
+    proc, url = start_streamlit(db, "0.0.0.0")
     try:
         with playwright.sync_playwright() as p:
             chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
