@@ -314,9 +314,9 @@ def _distinct_keys(arrows: dict[str, pa.Array], keys: list[str]) -> bool:
     return len(pc.unique(joined)) == len(joined)
 
 
-def _check_duplicates(frame, ledger, issues, label, arrows=None):
+def _check_duplicates(frame, ledger, issues, label, arrows):
     keys = ["town", *ledger.spec.key_columns]
-    if arrows is not None and all(key in arrows for key in keys) and _distinct_keys(arrows, keys):
+    if _distinct_keys(arrows, keys):
         return
     valid = frame.dropna(subset=keys)
     duplicated = valid.duplicated(subset=keys, keep="first")
@@ -357,7 +357,7 @@ def _check_counts(frame, ledger, members, party, issues, unit):
                      ledger.raw.name, row.source_row, ledger.header_of(party), _col(ledger, party))
 
 
-def _check_compounds(frame, ledger, campaign, report_date, issues, arrows=None):
+def _check_compounds(frame, ledger, campaign, report_date, issues, arrows):
     h = ledger.header_of
     _check_duplicates(frame, ledger, issues, "小区", arrows)
     orphan = frame["committee_party_org"].eq(True) & frame["has_committee"].eq(False)
@@ -383,7 +383,7 @@ def _check_compounds(frame, ledger, campaign, report_date, issues, arrows=None):
     _check_dates(frame, ledger, ("committee_founded", "party_org_founded"), report_date, issues)
 
 
-def _check_communities(frame, ledger, campaign, report_date, issues, arrows=None):
+def _check_communities(frame, ledger, campaign, report_date, issues, arrows):
     h = ledger.header_of
     _check_duplicates(frame, ledger, issues, "社区", arrows)
     has = frame["has_epmc"].eq(True)
@@ -416,7 +416,7 @@ def _check_communities(frame, ledger, campaign, report_date, issues, arrows=None
     _check_dates(frame, ledger, ("epmc_founded",), report_date, issues)
 
 
-def _check_brands(frame, ledger, campaign, report_date, issues, arrows=None):
+def _check_brands(frame, ledger, campaign, report_date, issues, arrows):
     _check_duplicates(frame, ledger, issues, "品牌", arrows)
     _check_dates(frame, ledger, ("recognized",), report_date, issues)
 
@@ -434,14 +434,12 @@ def _unlisted(compounds: dict[str, pa.Array], communities: dict[str, pa.Array]) 
         keys.is_valid().to_numpy(zero_copy_only=False)
 
 
-def _check_cross_sheet(tables, ledgers, issues, arrows=None):
+def _check_cross_sheet(tables, ledgers, issues, arrows):
     compounds, communities = tables.get("compounds"), tables.get("communities")
     if compounds is not None and communities is not None:
         listed = set(zip(communities["town"], communities["community"]))
         ledger = ledgers["compounds"]
-        unlisted = _unlisted(arrows["compounds"], arrows["communities"]) if arrows else [
-            bool(town) and bool(community) and (town, community) not in listed
-            for town, community in zip(compounds["town"].to_numpy(), compounds["community"].to_numpy())]
+        unlisted = _unlisted(arrows["compounds"], arrows["communities"])
         for row in _each(compounds, pd.Series(unlisted, index=compounds.index, dtype=bool)):
             if (row.town, row.community) not in listed:
                 issues.warning("community_not_listed",
