@@ -98,10 +98,12 @@ def reports_frame(parsed) -> pd.DataFrame:
                          "社区": [r.community_count for r in parsed.reports]})
 
 
-def result_counts(lines: list[str]) -> dict[str, int]:
-    """How many result lines of each kind (new version, replaced, unchanged, not stored)."""
-    kinds = {"已保存为新版本": "已保存为第", "其中替换了旧版": "替换了第", "与已保存版本相同、未重复保存": "已导入过", "未保存": "未保存"}
-    return {kind: n for kind, word in kinds.items() if (n := sum(word in line for line in lines))}
+def result_counts(stored: list, refused: int) -> dict[str, int]:
+    """How many reports of each outcome (new version, replaced, unchanged), and workbooks not stored."""
+    counts = {"已保存为新版本": sum(not s.duplicate for s in stored),
+              "其中替换了旧版": sum(not s.duplicate and s.replaced_version is not None for s in stored),
+              "与已保存版本相同、未重复保存": sum(s.duplicate for s in stored), "未保存": refused}
+    return {kind: n for kind, n in counts.items() if n}
 
 
 def describe(stored) -> str:
@@ -114,12 +116,12 @@ def describe(stored) -> str:
 
 # ---------------------------------------------------------------- upload and preflight
 st.markdown("**第二步：上传工作台账（可一次选多个文件）。** 系统会先检查，确认无误后再保存。")
-result = st.session_state.pop(state.UPLOAD_RESULT, None)
+result, counts = st.session_state.pop(state.UPLOAD_RESULT, (None, None))
 if result:
     if len(result) <= LISTED_REPORTS:
         st.success("\n\n".join(result), icon=":material/check_circle:")
     else:  # a city's or province's consolidated workbook: the count, then every line on request
-        st.success(f"已处理 {len(result)} 份报表：" + "；".join(f"{kind} {n} 份" for kind, n in result_counts(result).items()),
+        st.success(f"已处理 {len(result)} 份报表：" + "；".join(f"{kind} {n} 份" for kind, n in counts.items()),
                    icon=":material/check_circle:")
         with st.expander("逐份结果"):
             st.dataframe(pd.DataFrame({"结果": result}), hide_index=True, width="stretch")
@@ -188,13 +190,17 @@ if ready:
     label = f"确认导入 {len(ready)} 个检查通过的工作簿"
     if st.button(label, type="primary", key="confirm_upload", icon=":material/save:"):
         conn = db()
-        lines = []
+        lines, stored, refused = [], [], 0
         for parsed in ready:
             try:
-                lines += [describe(s) for s in actions.upload(conn, me, parsed)]
+                reports = actions.upload(conn, me, parsed)
             except AccessDenied as exc:  # the role changed since the check above
                 lines.append(f"{parsed.file_name}：未保存。{exc}")
-        st.session_state[state.UPLOAD_RESULT] = lines
+                refused += 1
+                continue
+            stored += reports
+            lines += [describe(s) for s in reports]
+        st.session_state[state.UPLOAD_RESULT] = (lines, result_counts(stored, refused))
         st.session_state["upload_round"] = upload_round + 1  # a fresh, empty uploader
         st.rerun()
 else:
