@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from core import schema, store
 from core.queries import _all as all_named_sql
+from tests.test_app import start
 from tests.workbooks import community_row, compound_row, info_sheet, standard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,12 +157,7 @@ def test_an_intact_log_is_replayed(unreplayed_log):
 
 def test_the_app_refuses_to_start_on_an_unreplayable_log(unreplayed_log, monkeypatch):
     damage(store.wal_path(unreplayed_log), "tail overwritten")
-    monkeypatch.setenv("REDPROP_DB", str(unreplayed_log))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    assert not at.exception
+    at = start(unreplayed_log, monkeypatch)  # starts without an exception, and says why it cannot show data
     assert "看板无法启动" in at.error[0].value and "预写日志" in at.error[0].value
     assert not at.metric and store.wal_path(unreplayed_log).exists()
     st.cache_resource.clear()
@@ -215,11 +210,8 @@ def test_the_app_refuses_to_start_while_another_process_holds_the_database(held,
     db, hold = held
     holder = hold(60)
     try:
-        monkeypatch.setenv("REDPROP_DB", str(db))
-        st.cache_resource.clear()
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.run()
-        assert not at.exception and "正被另一个程序" in at.error[0].value
+        at = start(db, monkeypatch)
+        assert "正被另一个程序" in at.error[0].value
     finally:
         holder.kill()
         holder.wait()
@@ -241,11 +233,8 @@ def test_every_named_statement_and_migration_step_is_a_single_statement():
 def test_the_app_refuses_to_start_on_a_file_that_is_not_a_database(tmp_path, monkeypatch):
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"not a database" * 100)
-    monkeypatch.setenv("REDPROP_DB", str(junk))
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    assert not at.exception and "看板无法启动" in at.error[0].value and "无法打开数据库文件" in at.error[0].value
+    at = start(junk, monkeypatch)
+    assert "看板无法启动" in at.error[0].value and "无法打开数据库文件" in at.error[0].value
     assert junk.read_bytes() == b"not a database" * 100
     st.cache_resource.clear()
 
