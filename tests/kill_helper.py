@@ -6,6 +6,8 @@ POINT is one of
   before_commit      everything is written, COMMIT not yet sent
   after_commit       COMMIT has returned; the write generation is not yet noted beside the file
   before_checkpoint  committed and noted; the write-ahead log not yet moved into the file
+                     (this helper checkpoints after every write, as the store does once the
+                     log has grown long, so that the point is reached)
 
 The connection is wrapped, not changed: every call goes to DuckDB; the wrapper only pauses.
 """
@@ -56,6 +58,7 @@ def main(db: str, file: str, point: str) -> None:
     parsed = read_workbook(path.read_bytes(), path.name, default_campaign())
     assert parsed.ok, parsed.issues
     conn = store.connect(db)
+    store.CHECKPOINT_LOG_BYTES = 0
     store.save(PausingConnection(conn, point), parsed, "kill test")
     print("finished", flush=True)
 

@@ -83,6 +83,29 @@ def test_sigkill_leaves_exactly_the_committed_versions(db_with_v1, tmp_path, poi
     assert versions(db_with_v1)[-1][:3] == (BY, 2, True)
 
 
+def log_bytes(db: Path) -> int:
+    wal = store.wal_path(db)
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_short_log_waits_for_a_later_checkpoint_and_a_long_one_is_moved_at_once(tmp_path, monkeypatch):
+    from core.config import default_campaign
+    from core.validate import read_workbook
+
+    db = tmp_path / "store.duckdb"
+    conn = store.connect(db)
+    store.save(conn, read_workbook(workbook(1), "v1.xlsx", default_campaign()), "测试")
+    assert 0 < log_bytes(db) < store.CHECKPOINT_LOG_BYTES  # durable in the log, not yet in the file
+    monkeypatch.setattr(store, "CHECKPOINT_LOG_BYTES", log_bytes(db) + 1)
+    store.save(conn, read_workbook(workbook(2), "v2.xlsx", default_campaign()), "测试")
+    assert log_bytes(db) == 0  # the log had grown past the threshold: moved into the file
+    store.save(conn, read_workbook(workbook(3), "v3.xlsx", default_campaign()), "测试")
+    assert log_bytes(db) > 0
+    conn.close()  # a clean close checkpoints too
+    assert log_bytes(db) == 0
+    assert versions(db) == [(BY, 1, False, 2), (BY, 2, False, 3), (BY, 3, True, 4)]
+
+
 def test_imports_killed_at_random_moments_never_leave_half_a_version(tmp_path):
     files = []
     for n in range(8):

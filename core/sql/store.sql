@@ -10,16 +10,18 @@ SET active = FALSE, superseded_at = $now
 WHERE town = $town AND report_date = $report_date AND active;
 
 -- name: reports_in_force
--- The version in force, and who filled it in, of each incoming report's town and date.
+-- The version in force, and who filled it in, of each incoming report's town and date
+-- ($towns and $report_dates: the incoming reports, as two lists of the same length).
 SELECT u.town, u.upload_id, u.version, u.filled_by, u.phone
 FROM uploads u
-JOIN incoming_reports i ON i.town = u.town AND i.report_date = u.report_date
+JOIN (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date) i
+  ON i.town = u.town AND i.report_date = u.report_date
 WHERE u.active;
 
 -- name: supersede_reports
 UPDATE uploads
 SET active = FALSE, superseded_at = $now
-FROM incoming_reports i
+FROM (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date) i
 WHERE uploads.town = i.town AND uploads.report_date = i.report_date AND uploads.active;
 
 -- name: insert_uploads
@@ -29,31 +31,32 @@ INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, uploaded_at, uplo
 SELECT nextval('upload_id_seq'), $file_name, $sha256, $size_bytes, $now, $uploader, i.town, i.report_date,
        coalesce((SELECT max(u.version) FROM uploads u WHERE u.town = i.town AND u.report_date = i.report_date), 0) + 1,
        TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings
-FROM incoming_reports i
+FROM (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date) i
 RETURNING upload_id, town, version;
 
 -- name: insert_compounds
+-- The rows of `incoming` (a registered table), each under its town's new upload id.
 INSERT INTO compounds
 SELECT ids.upload_id, source_row, i.town, community, compound, eligible, has_committee,
        CAST(committee_founded AS DATE), committee_members, committee_party_members, committee_party_org,
        CAST(party_org_founded AS DATE), property_company, company_party_org
-FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
+FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
 
 -- name: insert_communities
 INSERT INTO communities
 SELECT ids.upload_id, source_row, i.town, community, has_epmc, CAST(epmc_founded AS DATE), epmc_members,
        epmc_party_members, epmc_chair_from_rc, epmc_conflict, green_status
-FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
+FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
 
 -- name: insert_brands
 INSERT INTO brands
 SELECT ids.upload_id, source_row, i.town, name, level, CAST(recognized AS DATE), community, compound
-FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
+FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
 
 -- name: insert_epmc_members
 INSERT INTO epmc_members
 SELECT ids.upload_id, source_row, i.town, community, name, role, member_type, party_member, conflict
-FROM incoming i JOIN incoming_ids ids ON ids.town = i.town;
+FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
 
 -- name: uploads
 -- Every stored report, newest first.
