@@ -181,7 +181,8 @@ def read_body(ledger: sheets.Ledger) -> Body:
 
 @dataclass
 class Converted:
-    values: pd.Series  # canonical values, in PANDAS_DTYPES[kind]; a blank cell holds `blank_value`
+    values: np.ndarray | pd.api.extensions.ExtensionArray  # canonical values per row, in
+    # PANDAS_DTYPES[kind]; a blank cell holds `blank_value`
     blank: np.ndarray  # True per blank cell (empty, or a mark such as “/” that means empty here)
     problems: list[tuple[int, str, str]]  # (row index, problem, issue code), in row order
     arrow: pa.Array | None = None  # the values as Arrow, for the kinds in ARROW_TYPES
@@ -257,20 +258,28 @@ def _spread(column: Column, encoded: pa.DictionaryArray, values, blank: np.ndarr
     """Values per distinct text (one more at the end for an empty cell) → values per row."""
     filled = pc.fill_null(encoded.indices, len(encoded.dictionary))
     indices = filled.to_numpy(zero_copy_only=False)
-    dtype = PANDAS_DTYPES[column.kind]
     per_row_arrow = None
-    if dtype == "object":
-        per_row = pd.Series(np.asarray(values, dtype=object)[indices], dtype=object)
+    if column.kind in ARROW_TYPES:
         if arrow is None:
             arrow = pa.array(list(values), ARROW_TYPES[column.kind])
         per_row_arrow = arrow.take(filled)
-    else:
-        per_row = pd.Series(pd.array(list(values), dtype=dtype).take(indices))
     problems = []
     if problems_of:
         bad = np.flatnonzero(np.isin(indices, list(problems_of)))
         problems = [(int(i), *problems_of[int(indices[i])]) for i in bad]
-    return Converted(per_row, blank[indices], problems, per_row_arrow)
+    return Converted(_per_row(column.kind, values, indices), blank[indices], problems, per_row_arrow)
+
+
+def _per_row(kind: str, values, indices: np.ndarray):
+    """The distinct values taken per row, as the column's pandas array (built from NumPy: a
+    masked array made from a list of Python values costs ten times more)."""
+    if PANDAS_DTYPES[kind] == "object":
+        return np.asarray(values, dtype=object)[indices]
+    missing = np.array([v is None for v in values], dtype=bool)
+    if kind == "yesno":
+        return pd.arrays.BooleanArray(np.array([bool(v) for v in values], dtype=bool)[indices], missing[indices])
+    return pd.arrays.IntegerArray(np.array([0 if v is None else v for v in values], dtype=np.int64)[indices],
+                                  missing[indices])
 
 
 def convert(column: Column, texts: pa.Array) -> Converted:

@@ -206,13 +206,13 @@ def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, iss
     `issues`."""
     spec = ledger.spec
     rows = body.read_body(ledger)
-    data: dict[str, pd.Series] = {"source_row": pd.Series(rows.rows + 1, dtype="int64")}
+    data: dict[str, object] = {"source_row": (rows.rows + 1).astype(np.int64)}  # column arrays
     arrows: dict[str, pa.Array] = {}
     texts = body.convert_texts([c for c in spec.columns if c.kind == "text" and c.code in rows.cells], rows.cells)
     # A column whose requirement depends on another (required_when) is read after it.
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
         data[column.code] = _read_column(column, ledger, rows, data, issues, arrows, texts.get(column.code))
-    frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))})
+    frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))}, copy=False)
     arrows["town"] = _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, arrows["town"])
     return frame, arrows
 
@@ -224,13 +224,13 @@ def _arrow_backed(frame: pd.DataFrame, arrows: dict[str, pa.Array]) -> pd.DataFr
 
 
 def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues, arrows,
-                 converted: body.Converted | None = None) -> pd.Series:
+                 converted: body.Converted | None = None):
     """One column's canonical values for the data rows (cell problems go to `issues`, in row order)."""
     count = len(rows.rows)
     if converted is None and column.code not in rows.cells:  # a column the sheet lacks: all blank
         value = body.blank_value(column)
         arrow = pa.array([value] * count, body.ARROW_TYPES[column.kind]) if column.kind in body.ARROW_TYPES else None
-        converted = body.Converted(pd.Series([value] * count, dtype=PANDAS_DTYPES[column.kind]),
+        converted = body.Converted(pd.array([value] * count, dtype=PANDAS_DTYPES[column.kind]),
                                    np.ones(count, dtype=bool), [], arrow)
     elif converted is None:
         converted = body.convert(column, rows.cells[column.code])
@@ -241,7 +241,7 @@ def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, i
     if column.default is None and column.required and column.code != "town" and converted.blank.any():
         applies = converted.blank.copy()
         if column.required_when:
-            applies &= data[column.required_when].fillna(False).astype(bool).to_numpy()
+            applies &= pd.Series(data[column.required_when]).fillna(False).astype(bool).to_numpy()
         found += [(int(i), None, None) for i in np.flatnonzero(applies)]
     source = rows.rows
     for i, problem, code in sorted(found, key=lambda item: item[0]):
