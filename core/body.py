@@ -10,6 +10,7 @@ normalised by Arrow kernels that do what `cells.parse_text` does.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -105,7 +106,8 @@ def _filled_row(raw, r: int, ranges) -> list:
     return values
 
 
-def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[int, pa.Array]) -> np.ndarray:
+def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[int, pa.Array],
+                  blank_below) -> np.ndarray:
     """Rows (from `first`) that may be a total, a note, a repeated header or blank once merged
     cells are filled: a superset of the rows `sheets.row_kind` does not call data."""
     count = raw.height - first
@@ -114,11 +116,11 @@ def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[i
     # to its left in its row cannot matter (and in a filled table that is most of them).
     written_before = np.zeros(count, dtype=np.int16)
     looked_at, masks = [], []
-    for array in raw.columns:
+    for c, array in enumerate(raw.columns):
         if array is None:
             continue
         cells = array.slice(first)
-        written = ~blank_cells(cells)
+        written = ~blank_below(c)
         matters = written & (written_before < ROW_KIND_CELLS)
         if matters.any():
             looked_at.append(cells)
@@ -163,10 +165,11 @@ def read_body(ledger: sheets.Ledger) -> Body:
         return Body(np.zeros(0, dtype=np.int64), {code: pa.array([], pa.string()) for code in ledger.columns})
     ranges = _ranges_below(raw, first)
     filled = {c: _filled(raw, c, first, ranges) for c in ledger.columns.values()}
+    blank_below = functools.cache(lambda c: blank_cells(raw.column(c).slice(first)))  # column c's, once
     blank = np.ones(raw.height - first, dtype=bool)
     for c in ledger.columns.values():
-        blank &= blank_cells(raw.column(c).slice(first))  # a cell merged from above does not count
-    suspect = _suspect_rows(raw, ledger, first, ranges, filled) & ~blank
+        blank &= blank_below(c)  # a cell merged from above does not count
+    suspect = _suspect_rows(raw, ledger, first, ranges, filled, blank_below) & ~blank
     for i in np.flatnonzero(suspect):
         r = first + int(i)
         row_ranges = [m for m in ranges if m[0][0] <= r <= m[1][0]]

@@ -20,6 +20,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,10 +245,15 @@ def generation(conn: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+_FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection → its file, asked once
+
+
 def database_file(conn: duckdb.DuckDBPyConnection) -> Path | None:
     """The file of the connection's database; None for an in-memory one."""
-    (path,) = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(path) if path and path != ":memory:" else None
+    if conn not in _FILES:
+        (path,) = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        _FILES[conn] = Path(path) if path and path != ":memory:" else None
+    return _FILES[conn]
 
 
 def _record_generation(target: Path | None, value: int) -> None:
@@ -309,8 +315,7 @@ def transaction(conn: duckdb.DuckDBPyConnection):
         try:
             yield write
             if write.changed:
-                count = generation(conn) + 1
-                conn.execute(sql("put_setting"), {"key": GENERATION_KEY, "value": str(count)})
+                (count,) = conn.execute(sql("bump_counter"), {"key": GENERATION_KEY}).fetchone()
             conn.commit()
         except BaseException:
             conn.rollback()

@@ -297,7 +297,7 @@ def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, w
 
 def _each(frame, mask):
     """The rows where `mask` holds (most checks find none: that case costs next to nothing)."""
-    chosen = mask.fillna(False).astype(bool).to_numpy()
+    chosen = mask.to_numpy(dtype=bool, na_value=False)
     return frame.loc[chosen].itertuples(index=False) if chosen.any() else iter(())
 
 
@@ -341,8 +341,9 @@ def _check_dates(frame, ledger, codes, report_date, issues):
         header = ledger.header_of(code)
         dates = frame[code]
         late_dates = [d for d in dates.dropna().unique() if d > report_date]
-        late = dates.isin(late_dates) if late_dates else pd.Series(False, index=frame.index)
-        for row in _each(frame, late):
+        if not late_dates:
+            continue
+        for row in _each(frame, dates.isin(late_dates)):
             issues.warning("date_after_report",
                            f"“{header}”{getattr(row, code).isoformat()} 晚于报送日期 {report_date.isoformat()}，请核对。",
                            ledger.raw.name, row.source_row, header, _col(ledger, code))

@@ -77,3 +77,11 @@ SELECT value FROM app_settings WHERE key = $key;
 
 -- name: put_setting
 INSERT OR REPLACE INTO app_settings VALUES ($key, $value);
+
+-- name: bump_counter
+-- A counting setting (the write generation) one higher, in one statement: its new value.
+INSERT OR REPLACE INTO app_settings
+SELECT $key, CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR)
+FROM app_settings
+WHERE key = $key
+RETURNING CAST(value AS BIGINT);
