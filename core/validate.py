@@ -5,7 +5,6 @@ reports all errors and warnings together, each with sheet, Excel row and column 
 """
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import functools
 import hashlib
@@ -219,8 +218,8 @@ def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, iss
 
 def _arrow_backed(frame: pd.DataFrame, arrows: dict[str, pa.Array]) -> pd.DataFrame:
     """The frame with its object columns replaced by their Arrow arrays (same values, None → NA)."""
-    return frame.assign(**{code: pd.Series(pd.arrays.ArrowExtensionArray(array), index=frame.index)
-                           for code, array in arrows.items()})
+    return pd.DataFrame({code: pd.arrays.ArrowExtensionArray(arrows[code]) if code in arrows else frame[code].array
+                         for code in frame.columns}, copy=False)
 
 
 def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues, arrows,
@@ -589,12 +588,20 @@ def _split_by_town(tables, report_date) -> list[Report]:
     for spec in LEDGERS:
         if spec.key not in tables:
             tables[spec.key] = _empty_table(spec.key).copy()
+    counts = {key: _rows_per_town(frame) for key, frame in tables.items()}
     seen: dict[str, None] = {}
-    for frame in tables.values():
-        seen.update(dict.fromkeys(frame["town"].dropna().unique()))
-    counts = {key: collections.Counter(tables[key]["town"].to_numpy()) for key in ("compounds", "communities")}
-    return [Report(town, report_date, TownTables(tables, town), counts["compounds"][town], counts["communities"][town])
-            for town in seen]
+    for per_town in counts.values():
+        seen.update(dict.fromkeys(per_town))
+    return [Report(town, report_date, TownTables(tables, town), counts["compounds"].get(town, 0),
+                   counts["communities"].get(town, 0)) for town in seen]
+
+
+def _rows_per_town(frame: pd.DataFrame) -> dict[str, int]:
+    """Town → its number of rows, in order of first appearance (the town column is Arrow-backed)."""
+    if frame.empty:
+        return {}
+    counted = pc.value_counts(pa.array(frame["town"].array).drop_null())
+    return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()))
 
 
 def read_workbook(data: bytes, file_name: str, campaign: Campaign,
