@@ -248,6 +248,15 @@ def generation(conn: duckdb.DuckDBPyConnection) -> int:
 _FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection → its file, asked once
 
 
+def _bump_generation(conn: duckdb.DuckDBPyConnection) -> int:
+    """The write generation one higher (inside the write's transaction): its new value."""
+    bumped = conn.execute(sql("bump_counter"), {"key": GENERATION_KEY}).fetchall()
+    if bumped:
+        return bumped[0][0]
+    conn.execute(sql("put_setting"), {"key": GENERATION_KEY, "value": "1"})  # the database's first write
+    return 1
+
+
 def database_file(conn: duckdb.DuckDBPyConnection) -> Path | None:
     """The file of the connection's database; None for an in-memory one."""
     if conn not in _FILES:
@@ -315,7 +324,7 @@ def transaction(conn: duckdb.DuckDBPyConnection):
         try:
             yield write
             if write.changed:
-                (count,) = conn.execute(sql("bump_counter"), {"key": GENERATION_KEY}).fetchone()
+                count = _bump_generation(conn)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -343,8 +352,12 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
         raise ValueError("one workbook holds one report per town")
     tables = parsed.all_tables()
     # The few report keys and ids go in as list parameters: registering a frame costs ~1 ms each.
-    in_force = {town: (upload_id, version, (filled_by, phone)) for town, upload_id, version, filled_by, phone
-                in conn.execute(sql("reports_in_force"), _report_keys(reports)).fetchall()}
+    in_force, last_version = {}, {}
+    for town, upload_id, version, active, filled_by, phone in conn.execute(
+            sql("report_versions"), _report_keys(reports)).fetchall():
+        last_version[town] = max(version, last_version.get(town, 0))
+        if active:
+            in_force[town] = (upload_id, version, (filled_by, phone))
     details = (parsed.filled_by, parsed.phone)
     unchanged = unchanged_towns(conn, tables, {t: v[0] for t, v in in_force.items() if v[2] == details})
     fresh = [r for r in reports if r.town not in unchanged]
@@ -355,7 +368,8 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
         inserted = conn.execute(sql("insert_uploads"), {
             "file_name": parsed.file_name, "sha256": parsed.sha256, "size_bytes": parsed.size_bytes, "now": now,
             "uploader": uploader, "filled_by": parsed.filled_by, "phone": parsed.phone, "is_sample": is_sample,
-            "warning_count": len(parsed.warnings), "warnings": _warnings_json(parsed), **_report_keys(fresh)}).fetchall()
+            "warning_count": len(parsed.warnings), "warnings": _warnings_json(parsed), **_report_keys(fresh),
+            "versions": [last_version.get(r.town, 0) + 1 for r in fresh]}).fetchall()
         stored_ids = {town: (upload_id, version) for upload_id, town, version in inserted}
         ids = {"towns": list(stored_ids), "upload_ids": [v[0] for v in stored_ids.values()]}
         for spec in LEDGERS:

@@ -9,14 +9,13 @@ UPDATE uploads
 SET active = FALSE, superseded_at = $now
 WHERE town = $town AND report_date = $report_date AND active;
 
--- name: reports_in_force
--- The version in force, and who filled it in, of each incoming report's town and date
+-- name: report_versions
+-- Every stored version, and who filled it in, of each incoming report's town and date
 -- ($towns and $report_dates: the incoming reports, as two lists of the same length).
-SELECT u.town, u.upload_id, u.version, u.filled_by, u.phone
+SELECT u.town, u.upload_id, u.version, u.active, u.filled_by, u.phone
 FROM uploads u
 JOIN (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date) i
-  ON i.town = u.town AND i.report_date = u.report_date
-WHERE u.active;
+  ON i.town = u.town AND i.report_date = u.report_date;
 
 -- name: supersede_reports
 UPDATE uploads
@@ -25,13 +24,12 @@ FROM (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date) i
 WHERE uploads.town = i.town AND uploads.report_date = i.report_date AND uploads.active;
 
 -- name: insert_uploads
--- One version per incoming report, numbered after the town and date's earlier versions.
+-- One version per incoming report, numbered $versions (after the town and date's earlier ones).
 INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, uploaded_at, uploader, town, report_date,
                      version, active, filled_by, phone, is_sample, warning_count, warnings)
 SELECT nextval('upload_id_seq'), $file_name, $sha256, $size_bytes, $now, $uploader, i.town, i.report_date,
-       coalesce((SELECT max(u.version) FROM uploads u WHERE u.town = i.town AND u.report_date = i.report_date), 0) + 1,
-       TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings
-FROM (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date) i
+       i.version, TRUE, $filled_by, $phone, $is_sample, $warning_count, $warnings
+FROM (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date, unnest($versions) AS version) i
 RETURNING upload_id, town, version;
 
 -- name: insert_compounds
@@ -79,9 +77,8 @@ SELECT value FROM app_settings WHERE key = $key;
 INSERT OR REPLACE INTO app_settings VALUES ($key, $value);
 
 -- name: bump_counter
--- A counting setting (the write generation) one higher, in one statement: its new value.
-INSERT OR REPLACE INTO app_settings
-SELECT $key, CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR)
-FROM app_settings
+-- A counting setting (the write generation) one higher: its new value; no row if never set.
+UPDATE app_settings
+SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR)
 WHERE key = $key
 RETURNING CAST(value AS BIGINT);
