@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.fingerprint import unchanged_towns
 from core.layout import LEDGERS
@@ -344,6 +345,19 @@ def _report_keys(reports) -> dict[str, list]:
     return {"towns": [r.town for r in reports], "report_dates": [r.report_date for r in reports]}
 
 
+def _with_upload_ids(frame, stored_ids: dict[str, tuple[int, int]]) -> pa.Table:
+    """The ledger rows of the towns being stored, as Arrow (DuckDB would convert the frame's
+    Arrow-backed columns itself, at more cost), each with its report's new upload id (a join
+    in SQL would cost more to plan than this does to run)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    towns = pa.array(list(stored_ids), pa.string())
+    position = pc.index_in(table.column("town"), value_set=towns)
+    if position.null_count:  # an unchanged town of the workbook: its rows stay as stored
+        table, position = table.filter(position.is_valid()), position.drop_null()
+    ids = pa.array([upload_id for upload_id, _ in stored_ids.values()], pa.int64())
+    return table.append_column("upload_id", ids.take(position))
+
+
 def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool, now) -> list[StoredReport]:
     """Every report of the workbook, set-wise: one statement per table whatever the number of
     towns. A report identical to the version in force is left as it is (a duplicate)."""
@@ -371,14 +385,12 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
             "warning_count": len(parsed.warnings), "warnings": _warnings_json(parsed), **_report_keys(fresh),
             "versions": [last_version.get(r.town, 0) + 1 for r in fresh]}).fetchall()
         stored_ids = {town: (upload_id, version) for upload_id, town, version in inserted}
-        ids = {"towns": list(stored_ids), "upload_ids": [v[0] for v in stored_ids.values()]}
         for spec in LEDGERS:
             frame = tables.get(spec.key)
             if frame is None or frame.empty:
                 continue
-            # As Arrow: DuckDB would convert the frame's Arrow-backed columns itself, at more cost.
-            conn.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))
-            conn.execute(sql(f"insert_{spec.key}"), ids)
+            conn.register("incoming", _with_upload_ids(frame, stored_ids))
+            conn.execute(sql(f"insert_{spec.key}"))
             conn.unregister("incoming")  # not in `finally`: an aborted transaction refuses it (see save)
     stored = []
     for r in reports:

@@ -33,28 +33,28 @@ FROM (SELECT unnest($towns) AS town, unnest($report_dates) AS report_date, unnes
 RETURNING upload_id, town, version;
 
 -- name: insert_compounds
--- The rows of `incoming` (a registered table), each under its town's new upload id.
+-- The rows of `incoming` (a registered table), each with its report's new upload_id.
 INSERT INTO compounds
-SELECT ids.upload_id, source_row, i.town, community, compound, eligible, has_committee,
+SELECT upload_id, source_row, town, community, compound, eligible, has_committee,
        CAST(committee_founded AS DATE), committee_members, committee_party_members, committee_party_org,
        CAST(party_org_founded AS DATE), property_company, company_party_org
-FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
+FROM incoming;
 
 -- name: insert_communities
 INSERT INTO communities
-SELECT ids.upload_id, source_row, i.town, community, has_epmc, CAST(epmc_founded AS DATE), epmc_members,
+SELECT upload_id, source_row, town, community, has_epmc, CAST(epmc_founded AS DATE), epmc_members,
        epmc_party_members, epmc_chair_from_rc, epmc_conflict, green_status
-FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
+FROM incoming;
 
 -- name: insert_brands
 INSERT INTO brands
-SELECT ids.upload_id, source_row, i.town, name, level, CAST(recognized AS DATE), community, compound
-FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
+SELECT upload_id, source_row, town, name, level, CAST(recognized AS DATE), community, compound
+FROM incoming;
 
 -- name: insert_epmc_members
 INSERT INTO epmc_members
-SELECT ids.upload_id, source_row, i.town, community, name, role, member_type, party_member, conflict
-FROM incoming i JOIN (SELECT unnest($towns) AS town, unnest($upload_ids) AS upload_id) ids ON ids.town = i.town;
+SELECT upload_id, source_row, town, community, name, role, member_type, party_member, conflict
+FROM incoming;
 
 -- name: uploads
 -- Every stored report, newest first.
