@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core import store
 from core.config import Campaign
 from core.layout import BRANDS, COMMUNITIES, COMPOUNDS, EPMC_MEMBERS, Sheet
 from core.measures import GREEN_ACCEPTED, _rule_parameters, community_figures, ledger_rows, reports_as_of
@@ -185,20 +186,21 @@ def _day(value) -> dt.date | None:
     return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
 
 
-def display_table(rows: pd.DataFrame, table: str) -> pd.DataFrame:
-    """The rows under Chinese headers (the template's, then 报送日期 and the derived columns):
-    是/否 for yes/no, blank for missing text; dates stay dates and counts stay numbers."""
+def display_table(rows: pd.DataFrame | dict[str, list], table: str) -> pd.DataFrame:
+    """The rows (a DataFrame, or its columns as lists) under Chinese headers (the template's, then
+    报送日期 and the derived columns): 是/否 for yes/no, blank for missing text; dates stay dates and
+    counts stay numbers."""
     sheet: Sheet = SHEETS[table]
     headers = {**EXTRA_HEADERS, **{c.code: c.header for c in sheet.columns}}
     numbers = {c.code for c in sheet.columns if c.kind == "int"} | set(COUNT_COLUMNS)
     dates = {c.code for c in sheet.columns if c.kind == "date"} | {"report_date"}
     codes = list(dict.fromkeys(c for c in ("town", "report_date", *(c.code for c in sheet.columns if c.code != "town"),
-                                           *COMMUNITY_FIGURES, "source_row") if c in rows.columns))
+                                           *COMMUNITY_FIGURES, "source_row") if c in rows))
     out = {}
     for code in codes:
         column = rows[code]
         if code in numbers:
-            out[headers[code]] = column.astype("Int64").array
+            out[headers[code]] = pd.array(column, dtype="Int64")
         elif code in dates:
             out[headers[code]] = pd.array([_day(v) for v in column], dtype=object)
         else:
@@ -209,10 +211,30 @@ def display_table(rows: pd.DataFrame, table: str) -> pd.DataFrame:
 def for_screen(table: pd.DataFrame) -> pd.DataFrame:
     """A display table for the screen, where a missing value is a blank cell rather than "None":
     columns with a missing value become text (dates as YYYY-MM-DD); full columns keep their type."""
-    out = table.copy()
-    for column in out.columns:
-        values = out[column]
-        if values.isna().any() or values.map(lambda v: isinstance(v, dt.date)).any():
+    out = {}
+    for column in table.columns:
+        values = table[column].tolist()  # a pass over plain values: pandas' per-column calls cost more here
+        if any(_missing(v) or isinstance(v, dt.date) for v in values):
             out[column] = [("" if _missing(v) else v.isoformat() if isinstance(v, dt.date) else str(v))
                            for v in values]
-    return out
+        else:
+            out[column] = table[column].array
+    return pd.DataFrame(out, index=table.index, columns=table.columns)
+
+
+def version_tables(conn: duckdb.DuckDBPyConnection, upload_id: int) -> dict[str, pd.DataFrame | None]:
+    """Each sheet of one stored version as the screen shows it (display_table, then for_screen), None
+    for a sheet the version lacks: store.upload_detail's tables, read in one query as plain lists,
+    because four queries and DuckDB's conversion of each small result to pandas cost more than the
+    rest of the page. Raises store.VersionError for a version that is no longer stored."""
+    store.upload_info(conn, upload_id)  # raises VersionError, as store.upload_detail does
+    result = conn.execute(sql("version_rows"), {"upload_id": upload_id})
+    position = {d[0]: i for i, d in enumerate(result.description)}
+    rows = result.fetchall()
+    tables = {}
+    for key, sheet in SHEETS.items():
+        mine = [row for row in rows if row[0] == key]
+        codes = [*(c.code for c in sheet.columns), "source_row"]  # the columns of its *_of statement
+        columns = {code: [row[position[code]] for row in mine] for code in codes}
+        tables[key] = for_screen(display_table(columns, key)) if mine else None
+    return tables

@@ -261,7 +261,7 @@ def _bump_generation(conn: duckdb.DuckDBPyConnection) -> int:
 def database_file(conn: duckdb.DuckDBPyConnection) -> Path | None:
     """The file of the connection's database; None for an in-memory one."""
     if conn not in _FILES:
-        (path,) = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        [(path,)] = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
         _FILES[conn] = Path(path) if path and path != ":memory:" else None
     return _FILES[conn]
 
@@ -464,17 +464,18 @@ class UploadDetail:
     tables: dict  # sheet key (compounds, communities, brands, epmc_members) -> DataFrame
 
 
-def _upload_info(conn: duckdb.DuckDBPyConnection, upload_id: int) -> dict:
+def upload_info(conn: duckdb.DuckDBPyConnection, upload_id: int) -> dict:
+    """The uploads row of one stored version, as a dict; VersionError where there is none."""
     cursor = conn.execute(sql("upload_info"), {"upload_id": upload_id})
-    row = cursor.fetchone()
-    if row is None:
+    rows = cursor.fetchall()  # all, not one: a result left open blocks the connection's next register()
+    if not rows:
         raise VersionError(f"找不到编号为 {upload_id} 的报表版本，可能已被删除。")
-    return dict(zip([d[0] for d in cursor.description], row))
+    return dict(zip([d[0] for d in cursor.description], rows[0]))
 
 
 def upload_detail(conn: duckdb.DuckDBPyConnection, upload_id: int) -> UploadDetail:
     """The uploads row and every ledger row of one stored version."""
-    info = _upload_info(conn, upload_id)
+    info = upload_info(conn, upload_id)
     ids = {"upload_ids": [upload_id]}
     tables = {spec.key: conn.execute(sql(f"{spec.key}_of"), ids).df() for spec in LEDGERS}
     return UploadDetail(info, tables)
@@ -497,7 +498,7 @@ def restore_version(conn: duckdb.DuckDBPyConnection, upload_id: int, who: str) -
     from core import backup
 
     with writing():
-        info = _upload_info(conn, upload_id)
+        info = upload_info(conn, upload_id)
         if info["active"]:
             raise VersionError(f"{info['town']} {info['report_date']:%Y-%m-%d} 第{info['version']}版"
                                "已经是当前生效的版本，无需恢复。")

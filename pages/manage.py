@@ -7,7 +7,7 @@ import streamlit as st
 from core import actions, store
 from core.access import AccessDenied
 from core.config import default_campaign
-from core.ledger import SHEETS, display_table, for_screen
+from core.ledger import SHEETS, version_tables
 from core.submissions import ACTIVE_LABEL, SUPERSEDED_LABEL, upload_history, version_label
 from pages import state
 from pages.common import actor, require_app, cached_uploads, data_version, db, empty_state
@@ -23,8 +23,7 @@ HISTORY_ROWS = 200  # versions listed (and offered for choosing) at a time
 def cached_screen_tables(version: tuple, upload_id: int) -> dict:
     """Each sheet of one stored version as the tabs show it (None for a sheet the version lacks),
     formatted once rather than on every rerun of the page."""
-    detail = store.upload_detail(db(), upload_id)
-    return {key: None if rows.empty else for_screen(display_table(rows, key)) for key, rows in detail.tables.items()}
+    return version_tables(db(), upload_id)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

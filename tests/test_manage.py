@@ -51,6 +51,27 @@ def test_upload_detail_of_an_unknown_version(conn):
         store.upload_detail(conn, 99)
 
 
+def test_version_tables_are_upload_details_tables_as_the_screen_shows_them(conn):
+    """The manage page's tables, read in one query as lists, are those of upload_detail through
+    display_table and for_screen: the same values and column types, for every sample version."""
+    import pandas as pd
+
+    from core.ledger import display_table, for_screen, version_tables
+
+    load_sample(conn)
+    for (upload_id,) in conn.execute("SELECT upload_id FROM uploads ORDER BY upload_id").fetchall():
+        detail = store.upload_detail(conn, upload_id)
+        tables = version_tables(conn, upload_id)
+        assert list(tables) == list(detail.tables)
+        for key, rows in detail.tables.items():
+            if rows.empty:
+                assert tables[key] is None
+            else:
+                pd.testing.assert_frame_equal(tables[key], for_screen(display_table(rows, key)), check_exact=True)
+    with pytest.raises(VersionError, match="找不到编号为 9999 的报表版本"):
+        version_tables(conn, 9999)
+
+
 # ---------------------------------------------------------------- restore_version
 
 def test_restore_makes_the_earlier_version_the_one_in_force(conn, campaign):

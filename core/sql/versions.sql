@@ -24,6 +24,26 @@ FROM epmc_members
 WHERE upload_id IN (SELECT unnest($upload_ids))
 ORDER BY town, source_row;
 
+-- name: version_rows
+-- Every ledger row of one stored version in one read: `ledger` names the ledger, then its columns as
+-- its *_of statement gives them (NULL in the other ledgers' columns), each ledger in that statement's
+-- order.
+SELECT 'compounds' AS ledger, town, community, compound, eligible, has_committee, committee_founded,
+       committee_members, committee_party_members, committee_party_org, party_org_founded, property_company,
+       company_party_org, source_row
+FROM compounds WHERE upload_id = $upload_id
+UNION ALL BY NAME
+SELECT 'communities' AS ledger, town, community, has_epmc, epmc_founded, epmc_members, epmc_party_members,
+       epmc_chair_from_rc, epmc_conflict, green_status, source_row
+FROM communities WHERE upload_id = $upload_id
+UNION ALL BY NAME
+SELECT 'brands' AS ledger, town, name, level, recognized, community, compound, source_row
+FROM brands WHERE upload_id = $upload_id
+UNION ALL BY NAME
+SELECT 'epmc_members' AS ledger, town, community, name, role, member_type, party_member, conflict, source_row
+FROM epmc_members WHERE upload_id = $upload_id
+ORDER BY ledger, town, recognized, source_row;
+
 -- name: sample_count
 SELECT count(*) FROM uploads WHERE is_sample;
 
