@@ -87,6 +87,11 @@ def _rules_key(parameters: dict) -> str:
     return json.dumps(parameters, sort_keys=True)
 
 
+def counts_rules(campaign: Campaign) -> str:
+    """The key under which report_counts keeps counts made by the campaign's rules."""
+    return _rules_key(_rule_parameters(campaign))
+
+
 def _computed_counts(conn: duckdb.DuckDBPyConnection, parameters: dict, rules: str, missing: list[int]):
     """Counts of reports not yet in report_counts, computed and kept (as a DataFrame)."""
     computed = conn.execute(sql("town_counts"), {"upload_ids": missing, **parameters}).df()
@@ -133,9 +138,9 @@ def counts_frame(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids
 
 
 def rate_values(counts, campaign: Campaign) -> dict:
-    """Each measure's rate as a float column (NaN where the denominator is 0) from a frame of COUNTS:
-    for charts only. Each value equals float(Figures.rate(...)): int / int is correctly rounded, as is
-    float(Fraction)."""
+    """Each measure's rate as a float column (NaN where the denominator is 0) from a frame (or a dict
+    of columns) of COUNTS: for charts only. Each value equals float(Figures.rate(...)): int / int is
+    correctly rounded, as is float(Fraction)."""
     import numpy as np
 
     out = {}
@@ -143,8 +148,8 @@ def rate_values(counts, campaign: Campaign) -> dict:
         numerator, denominator = measure.numerator, measure.denominator
         if code == "committee_formation_rate" and campaign.formation_denominator == "eligible":
             numerator, denominator = "eligible_committees", "eligible_compounds"
-        top = counts[numerator].to_numpy(dtype="float64")
-        bottom = counts[denominator].to_numpy(dtype="float64")
+        top = np.asarray(counts[numerator], dtype="float64")
+        bottom = np.asarray(counts[denominator], dtype="float64")
         with np.errstate(divide="ignore", invalid="ignore"):
             out[code] = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan)
     return out
@@ -157,13 +162,14 @@ def reports_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
     Towns with no report are absent from `latest`; towns with one report are absent from `previous`.
     """
     towns = set(campaign.towns)
-    rows = [r for r in conn.execute(sql("reports_as_of"), {"as_of": as_of}).fetchall() if r[0] in towns]
-    figures = counts_of_uploads(conn, campaign, [r[1] for r in rows])
+    rows = conn.execute(sql("reports_as_of"), {"as_of": as_of, "rules": counts_rules(campaign)}).fetchall()
+    rows = [row for row in rows if row[0] in towns]
+    uncounted = counts_of_uploads(conn, campaign, [uid for _, uid, _, _, _, _, _, counted, *_ in rows if not counted])
     latest: dict[str, TownReport] = {}
     previous: dict[str, TownReport] = {}
-    for town, uid, date, at, version, sample, recency in rows:
-        (latest if recency == 1 else previous)[town] = TownReport(town, date, uid, version, at, bool(sample),
-                                                                  figures[uid])
+    for town, uid, date, at, version, sample, recency, counted, *counts in rows:
+        figures = Figures(dict(zip(COUNTS, counts))) if counted else uncounted[uid]  # INTEGER columns: Python ints
+        (latest if recency == 1 else previous)[town] = TownReport(town, date, uid, version, at, bool(sample), figures)
     return latest, previous
 
 
@@ -175,6 +181,8 @@ def companies_of_sets(conn: duckdb.DuckDBPyConnection, sets: list[list[int]]) ->
     """(property companies, those with a party organisation), counted once by name, for each set of
     stored reports: read from district_companies, counted (and kept) where missing. A set of stored
     reports never changes, so neither do its counts."""
+    if not sets:
+        return []
     keys = [_set_key(ids) for ids in sets]
     found = {key: (int(a), int(b)) for key, a, b in
              conn.execute(sql("district_companies_cached"), {"keys": sorted(set(keys))}).fetchall()}
@@ -193,20 +201,49 @@ def companies_of_sets(conn: duckdb.DuckDBPyConnection, sets: list[list[int]]) ->
 
 def district_figures(conn: duckdb.DuckDBPyConnection, reports: dict[str, TownReport]) -> Figures:
     """The district's figures: the sum over towns, property companies counted once by name."""
+    [figures] = district_figures_of(conn, [reports])
+    return figures
+
+
+def district_figures_of(conn: duckdb.DuckDBPyConnection, report_sets: list[dict[str, TownReport]]) -> list[Figures]:
+    """`district_figures` of each set of reports, the property companies of every set read at once."""
     pick = operator.itemgetter(*COUNTS)
-    totals = dict(zip(COUNTS, map(sum, zip(*(pick(r.figures.counts) for r in reports.values()))))) \
-        if reports else dict.fromkeys(COUNTS, 0)
-    if reports:
-        [companies] = companies_of_sets(conn, [[r.upload_id for r in reports.values()]])
-        totals["property_companies"], totals["property_companies_with_party_org"] = companies
-    return Figures(totals)
+    companies = iter(companies_of_sets(conn, [[r.upload_id for r in reports.values()]
+                                              for reports in report_sets if reports]))
+    out = []
+    for reports in report_sets:
+        if not reports:
+            out.append(Figures(dict.fromkeys(COUNTS, 0)))
+            continue
+        totals = dict(zip(COUNTS, map(sum, zip(*(pick(r.figures.counts) for r in reports.values())))))
+        totals["property_companies"], totals["property_companies_with_party_org"] = next(companies)
+        out.append(Figures(totals))
+    return out
+
+
+def reports_in_force_on(day: dt.date, latest: dict[str, TownReport],
+                        previous: dict[str, TownReport]) -> dict[str, TownReport] | None:
+    """Each town's report in force on `day`, from the two newest reports of `reports_as_of` (of a
+    later date): its latest where dated on or before `day`, else the one before it; a town whose
+    latest is its first and is later than `day` had none. None when some town's two newest are both
+    later than `day`: its report then in force is older still, and only a query finds it."""
+    in_force = {}
+    for town, report in latest.items():
+        before = previous.get(town)
+        if report.report_date <= day:
+            in_force[town] = report
+        elif before is not None and before.report_date <= day:
+            in_force[town] = before
+        elif before is not None:
+            return None
+    return in_force
 
 
 def district_figures_as_of(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date) -> Figures:
     """`district_figures` of the reports in force on `as_of`, summed without building each town's report."""
     towns = set(campaign.towns)
-    ids = [uid for town, uid, *_, recency in conn.execute(sql("reports_as_of"), {"as_of": as_of}).fetchall()
-           if recency == 1 and town in towns]
+    rows = conn.execute(sql("reports_as_of"), {"as_of": as_of, "rules": counts_rules(campaign)}).fetchall()
+    ids = [uid for town, uid, _, _, _, _, recency, *_ in rows if recency == 1 and town in towns]
     if not ids:
         return Figures(dict.fromkeys(COUNTS, 0))
     rules = counts_kept(conn, campaign, ids)
@@ -249,10 +286,33 @@ def ledger_rows(conn: duckdb.DuckDBPyConnection, reports: dict[str, TownReport],
     return conn.execute(sql(f"{table}_of"), {"upload_ids": [r.upload_id for r in reports.values()]}).df()
 
 
+def ledger_columns(conn: duckdb.DuckDBPyConnection, upload_ids: list[int], table: str) -> dict[str, list]:
+    """`ledger_rows` of the given stored reports as plain lists, column by column: for a page's few
+    rows, building a DataFrame from lists costs a fraction of DuckDB's conversion to pandas."""
+    return _columns(conn.execute(sql(f"{table}_of"), {"upload_ids": upload_ids}))
+
+
 def community_figures(conn: duckdb.DuckDBPyConnection, campaign: Campaign, reports: dict[str, TownReport]):
     """Per community of the given reports: compounds, committees, party organisations, red committees,
     its EPMC (members, party members, compliant or not) and green-community status, as a DataFrame."""
+    return _community_figures(conn, campaign, [r.upload_id for r in reports.values()]).df()
+
+
+def community_figure_columns(conn: duckdb.DuckDBPyConnection, campaign: Campaign,
+                             upload_ids: list[int]) -> dict[str, list]:
+    """`community_figures` of the given stored reports as plain lists, column by column (see
+    `ledger_columns`)."""
+    return _columns(_community_figures(conn, campaign, upload_ids))
+
+
+def _community_figures(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_ids: list[int]):
     params = {k: v for k, v in _rule_parameters(campaign).items()
               if k.startswith(("red_", "epmc_"))}
-    return conn.execute(sql("community_figures"),
-                        {"upload_ids": [r.upload_id for r in reports.values()], **params}).df()
+    return conn.execute(sql("community_figures"), {"upload_ids": upload_ids, **params})
+
+
+def _columns(result: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """The rows of an executed query as {column name: list of its values}."""
+    names = [d[0] for d in result.description]
+    rows = result.fetchall()
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}

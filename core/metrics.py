@@ -11,7 +11,8 @@ import duckdb
 
 from core.config import Campaign, Phase
 from core.measures import (COUNTS, DISTRICT_LEVEL, MEASURES, Figures, TownReport, district_figures,
-                           district_figures_as_of, report_dates, reports_as_of)
+                           district_figures_as_of, district_figures_of, report_dates, reports_as_of,
+                           reports_in_force_on)
 from core.milestones import MISSING, Progress, attainment, judged_phase, overall_status, phase_gaps, progress
 from core.queries import sql
 from core.scoring import LedgerLine, points_ledger, rank_towns, total_points
@@ -112,13 +113,17 @@ def snapshot(conn: duckdb.DuckDBPyConnection, campaign: Campaign, as_of: dt.date
     for standing in towns:
         standing.rank = ranks[standing.town]
 
-    district = district_figures(conn, latest)
     latest_date = max((r.report_date for r in latest.values()), default=None)
     earlier = [d for d in (report_dates(conn) if dates is None else dates) if latest_date and d < latest_date]
     previous_date = earlier[-1] if earlier else None
-    district_previous = None
-    if previous_date:
-        district_previous = district_figures_as_of(conn, campaign, previous_date)
+    # No report date lies between previous_date and latest_date, so what was in force on previous_date
+    # follows from each town's two newest reports, read above: no second round of queries.
+    in_force_before = reports_in_force_on(previous_date, latest, previous) if previous_date else None
+    if in_force_before is None:
+        district = district_figures(conn, latest)
+        district_previous = district_figures_as_of(conn, campaign, previous_date) if previous_date else None
+    else:
+        district, district_previous = district_figures_of(conn, [latest, in_force_before])
     district_progress = {
         code: progress(code, district, latest_date or as_of, district_previous, previous_date, campaign, as_of, phase)
         for code in phase.targets}

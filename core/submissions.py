@@ -8,6 +8,7 @@ version shows as 重报; whether its first version was on time stays in the long
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -134,10 +135,17 @@ def reminder_text(campaign: Campaign, report_date: dt.date, towns: list[str], to
     return f"各镇（街道）：\n　　{body}\n\n{sender}\n{today.year}年{today.month}月{today.day}日"
 
 
-def upload_stamp(conn: duckdb.DuckDBPyConnection) -> tuple[dt.datetime | None, bool]:
-    """(when the latest upload came in — None before any —, whether sample data is in force)."""
-    latest, sample = conn.execute(sql("upload_stamp")).fetchall()[0]
-    return latest, bool(sample)
+class UploadStamp(NamedTuple):
+    report_dates: list[dt.date]  # every date some town reported for, oldest first (core.measures.report_dates)
+    latest_upload: dt.datetime | None  # when the latest upload came in; None before any
+    sample_in_force: bool
+
+
+def upload_stamp(conn: duckdb.DuckDBPyConnection) -> UploadStamp:
+    """The report dates and the stamp of the data (latest upload, sample data in force): what every
+    page's sidebar needs, in one query."""
+    dates, latest, sample = conn.execute(sql("upload_stamp")).fetchall()[0]
+    return UploadStamp(dates, latest, bool(sample))
 
 
 # ---------------------------------------------------------------- upload history

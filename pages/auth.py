@@ -40,7 +40,8 @@ def client_source() -> str:
 
 def _reached_from_network() -> bool:
     """True when this session came from another computer, or through a reverse proxy."""
-    if any(st.context.headers.get(name) for name in FORWARDED_HEADERS):
+    headers = st.context.headers  # built anew on every access
+    if any(headers.get(name) for name in FORWARDED_HEADERS):
         return True
     address = st.context.ip_address  # None for a browser on this computer
     return isinstance(address, str) and not access.is_local_address(address)

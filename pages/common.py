@@ -16,10 +16,9 @@ from core.access import Actor, visible_towns
 from core.cli import load_sample
 from core.config import default_campaign
 from core.history import measure_history
-from core.measures import report_dates
 from core.metrics import Snapshot, snapshot
 from core.milestones import AT_RISK, BEHIND, MET, MISSING, ON_TRACK
-from core.submissions import upload_stamp
+from core.submissions import UploadStamp, upload_stamp
 from pages import state
 
 APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
@@ -139,12 +138,13 @@ def cached_history(version: tuple, until: dt.date, town: str | None = None) -> p
     """The district's rows of core.history.measure_history (town None), or one town's."""
     if town is None:
         return measure_history(db(), default_campaign(), until, towns=(), district=True)
-    return measure_history(db(), default_campaign(), until, towns=[town], district=False)
+    return measure_history(db(), default_campaign(), until, towns=[town], district=False,
+                           dates=cached_report_dates(version))  # the sidebar's, not a query again
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def cached_report_dates(version: tuple) -> list[dt.date]:
-    return report_dates(db())
+    """Every report date, oldest first: read with the sidebar's stamp, not by a query of its own."""
+    return cached_stamp(version).report_dates
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -153,9 +153,9 @@ def cached_uploads(version: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_stamp(version: tuple) -> tuple[dt.datetime | None, bool]:
-    """(time of the latest upload, whether sample data is in force): what the sidebar says, without
-    copying the whole upload list into every page run."""
+def cached_stamp(version: tuple) -> UploadStamp:
+    """The report dates, the time of the latest upload and whether sample data is in force: what the
+    sidebar says, in one query, without copying the whole upload list into every page run."""
     return upload_stamp(db())
 
 
@@ -170,15 +170,13 @@ def current_snapshot() -> Snapshot:
 
 def sidebar() -> None:
     """The as-of date (default: the latest report date) and the data stamp."""
-    version = data_version()
-    dates = cached_report_dates(version)
+    dates, latest_upload, sample_in_force = cached_stamp(data_version())
     campaign = default_campaign()
     if state.AS_OF not in st.session_state:
         st.session_state[state.AS_OF] = dates[-1] if dates else dt.date.today()
     with st.sidebar:
         st.date_input("统计截至日期", key=state.AS_OF, format="YYYY-MM-DD",
                       help="各镇办取该日期当天或之前最近一次报送的数据。")
-        latest_upload, sample_in_force = cached_stamp(version)
         if latest_upload is None:
             st.caption("尚无数据。")
         else:

@@ -1,11 +1,20 @@
 -- name: reports_as_of
 -- Each town's reports in force on a date, newest first: rank 1 is its latest active version
--- dated on or before the date, rank 2 the report before that (for pace and change).
-SELECT town, upload_id, report_date, uploaded_at, version, is_sample,
-       row_number() OVER (PARTITION BY town ORDER BY report_date DESC) AS recency
-FROM uploads
-WHERE active AND report_date <= $as_of
-QUALIFY recency <= 2;
+-- dated on or before the date, rank 2 the report before that (for pace and change); with each
+-- report's counts under $rules from report_counts (counted is false where they are not kept yet).
+SELECT u.town, u.upload_id, u.report_date, u.uploaded_at, u.version, u.is_sample, u.recency,
+       r.upload_id IS NOT NULL AS counted,
+       r.compounds, r.eligible_compounds, r.committees, r.eligible_committees, r.party_orgs, r.red_committees,
+       r.communities, r.epmcs, r.compliant_epmcs, r.property_companies, r.property_companies_with_party_org,
+       r.green_accepted, r.district_brands_new
+FROM (
+    SELECT town, upload_id, report_date, uploaded_at, version, is_sample,
+           row_number() OVER (PARTITION BY town ORDER BY report_date DESC) AS recency
+    FROM uploads
+    WHERE active AND report_date <= $as_of
+    QUALIFY recency <= 2
+) u
+LEFT JOIN report_counts r ON r.upload_id = u.upload_id AND r.rules = $rules;
 
 -- name: report_dates
 -- Every date some town reported for, oldest first.
@@ -127,17 +136,40 @@ SELECT upload_id, $rules, compounds, eligible_compounds, committees, eligible_co
        green_accepted, district_brands_new
 FROM computed;
 
--- name: history_reports
--- For every report date up to $until, each listed town's report in force on it (its latest active
--- version dated on or before that date): the set-based form of reports_as_of over many dates.
+-- name: history_district
+-- The district on every report date up to $until. The report in force for a date and town is its
+-- latest active version dated on or before that date: the set-based form of reports_as_of over many
+-- dates (core.history applies the same rule to the towns' own rows). Per date: how many listed towns had a report in
+-- force, how many of those reports have their counts in report_counts, the reports' ids (sorted,
+-- for district_companies) and the sums of their counts.
 WITH days AS (
     SELECT DISTINCT report_date AS day FROM uploads WHERE active AND report_date <= $until
+), in_force AS (
+    SELECT d.day, u.upload_id
+    FROM days d JOIN uploads u ON u.active AND u.report_date <= d.day
+    JOIN (SELECT unnest($towns) AS town) t ON t.town = u.town
+    QUALIFY row_number() OVER (PARTITION BY d.day, u.town ORDER BY u.report_date DESC) = 1
 )
-SELECT d.day, u.town, u.upload_id
-FROM days d JOIN uploads u ON u.active AND u.report_date <= d.day
-JOIN (SELECT unnest($towns) AS town) t ON t.town = u.town
-QUALIFY row_number() OVER (PARTITION BY d.day, u.town ORDER BY u.report_date DESC) = 1
-ORDER BY d.day;
+SELECT h.day, count(*) AS reports, count(r.upload_id) AS counted, list(h.upload_id ORDER BY h.upload_id) AS upload_ids,
+       sum(r.compounds), sum(r.eligible_compounds), sum(r.committees), sum(r.eligible_committees), sum(r.party_orgs),
+       sum(r.red_committees), sum(r.communities), sum(r.epmcs), sum(r.compliant_epmcs), sum(r.property_companies),
+       sum(r.property_companies_with_party_org), sum(r.green_accepted), sum(r.district_brands_new)
+FROM in_force h
+LEFT JOIN report_counts r ON r.upload_id = h.upload_id AND r.rules = $rules
+GROUP BY h.day
+ORDER BY h.day;
+
+-- name: town_reports_counts
+-- Every active report of the listed towns dated up to $until, with its counts from report_counts
+-- (counted is false where they are not kept yet): core.history takes each town's report in force
+-- on each report date from these, by the rule of history_district.
+SELECT u.report_date, u.town, u.upload_id, r.upload_id IS NOT NULL AS counted,
+       r.compounds, r.eligible_compounds, r.committees, r.eligible_committees, r.party_orgs, r.red_committees,
+       r.communities, r.epmcs, r.compliant_epmcs, r.property_companies, r.property_companies_with_party_org,
+       r.green_accepted, r.district_brands_new
+FROM uploads u
+LEFT JOIN report_counts r ON r.upload_id = u.upload_id AND r.rules = $rules
+WHERE u.active AND u.report_date <= $until AND u.town IN (SELECT unnest($towns));
 
 -- name: history_district_companies
 -- Property companies counted once by name across the reports in force on each date.

@@ -13,5 +13,8 @@ FROM uploads
 WHERE report_date = $report_date;
 
 -- name: upload_stamp
--- When the latest upload came in, and whether any sample report is in force (the sidebar's stamp).
-SELECT max(uploaded_at), coalesce(bool_or(is_sample) FILTER (WHERE active), FALSE) FROM uploads;
+-- Every date some town reported for, oldest first (report_dates), when the latest upload came in,
+-- and whether any sample report is in force (the sidebar's stamp).
+SELECT coalesce(list(DISTINCT report_date ORDER BY report_date) FILTER (WHERE active), []),
+       max(uploaded_at), coalesce(bool_or(is_sample) FILTER (WHERE active), FALSE)
+FROM uploads;
