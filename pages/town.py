@@ -1,10 +1,8 @@
 """镇办详情 — one town: its figures, trend, gaps, pace, communities and compounds, and what changed."""
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-from core.changes import report_changes
-from core.measures import MEASURES, community_figures, ledger_rows
+from core import town_detail
+from core.measures import MEASURES
 from core.report_text import needs_sentence, next_phase, pace_sentence, percent, still_needed
 from pages import state
 from pages.charts import town_trend_chart
@@ -62,35 +60,14 @@ with right:
 # ---------------------------------------------------------------- communities and compounds
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def town_tables(town: str, upload_id: int, previous_id: int | None):
+def town_tables(upload_id: int, previous_id: int | None):
     """The tables of one stored report as shown: its communities, its compounds with their flags, and
     what changed since the previous report (None for a first report). A stored report never
     changes, so its upload ids are the whole key."""
-    reports = {town: report}
-    communities = community_figures(db(), campaign, reports)
-    # Column-wise, not a row-by-row apply (a Python call and a Series per community).
-    communities["环物委"] = np.where(~communities["has_epmc"].astype(bool), "未成立",
-                                   np.where(communities["epmc_compliant"].astype(bool), "规范", "不规范"))
-    communities = communities.rename(
-        columns={"community": "社区", "compounds": "小区数", "committees": "业委会", "party_orgs": "党组织",
-                 "red_committees": "红色业主委", "epmc_members": "环物委人数", "epmc_party_members": "其中党员",
-                 "green_status": "绿色社区"})[["社区", "小区数", "业委会", "党组织", "红色业主委", "环物委", "环物委人数",
-                                             "其中党员", "绿色社区"]]
-    compounds = ledger_rows(db(), reports, "compounds")
-    flags = pd.Series("", index=compounds.index)
-    flags = flags.mask(~compounds["has_committee"].astype(bool), "未成立业委会")
-    flags = flags.mask(compounds["has_committee"].astype(bool) & ~compounds["committee_party_org"].astype(bool),
-                       "未建党组织")
-    compounds = pd.DataFrame({"社区": compounds["community"], "小区": compounds["compound"], "提示": flags,
-                              "业委会": compounds["has_committee"].map({True: "是", False: "否"}),
-                              "成员数": compounds["committee_members"], "党员数": compounds["committee_party_members"],
-                              "党组织": compounds["committee_party_org"].map({True: "是", False: "否"}),
-                              "物业服务企业": compounds["property_company"]})
-    changes = report_changes(db(), previous_id, upload_id) if previous_id is not None else None
-    return communities, compounds, changes
+    return town_detail.town_tables(db(), campaign, upload_id, previous_id)
 
 
-communities, compounds, changes = town_tables(town, report.upload_id, previous.upload_id if previous else None)
+communities, compounds, changes = town_tables(report.upload_id, previous.upload_id if previous else None)
 st.subheader("社区情况")
 st.dataframe(communities, hide_index=True, width="stretch")
 

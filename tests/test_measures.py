@@ -274,3 +274,45 @@ def test_history_rows_are_each_dates_snapshot(sample):
     assert district.equals(history[history["unit"] == DISTRICT].reset_index(drop=True))
     town = measure_history(sample, campaign, until, towns=["西河镇"], district=False)
     assert town.equals(history[history["unit"] == "西河镇"].reset_index(drop=True))
+    from core.measures import report_dates  # the app passes the report dates it has cached
+
+    assert town.equals(measure_history(sample, campaign, until, towns=["西河镇"], district=False,
+                                       dates=report_dates(sample)))
+
+
+def test_previous_district_figures_are_those_in_force_on_the_previous_report_date(sample):
+    """The snapshot takes the district's previous figures from each town's two newest reports: the
+    same as summing the reports in force on the previous report date."""
+    from core.measures import district_figures_as_of, report_dates
+
+    days = report_dates(sample)
+    for day in [*days, *(d + dt.timedelta(days=1) for d in days)]:
+        snap = snapshot(sample, CAMPAIGN, day)
+        if snap.previous_date is None:
+            assert snap.district_previous is None
+        else:
+            assert snap.district_previous == district_figures_as_of(sample, CAMPAIGN, snap.previous_date)
+
+
+def test_town_tables_keep_the_values_and_types_of_the_stored_rows(sample):
+    """The town page's tables are built from plain lists: each column shown from a stored one keeps
+    its values and the type DuckDB's own conversion to pandas gives it (text, counts, nullable counts)."""
+    import pandas as pd
+
+    from core.measures import community_figures, ledger_rows
+    from core.town_detail import community_table, compound_table
+
+    for standing in snapshot(sample, CAMPAIGN, D1231).towns:
+        reports = {standing.town: standing.report}
+        compounds = compound_table(sample, standing.report.upload_id)
+        rows = ledger_rows(sample, reports, "compounds")
+        for shown, stored in (("社区", "community"), ("小区", "compound"), ("成员数", "committee_members"),
+                              ("党员数", "committee_party_members"), ("物业服务企业", "property_company")):
+            pd.testing.assert_series_equal(compounds[shown], rows[stored], check_names=False)
+        communities = community_table(sample, CAMPAIGN, standing.report.upload_id)
+        figures = community_figures(sample, CAMPAIGN, reports)
+        for shown, stored in (("社区", "community"), ("小区数", "compounds"), ("业委会", "committees"),
+                              ("党组织", "party_orgs"), ("红色业主委", "red_committees"),
+                              ("环物委人数", "epmc_members"), ("其中党员", "epmc_party_members"),
+                              ("绿色社区", "green_status")):
+            pd.testing.assert_series_equal(communities[shown], figures[stored], check_names=False)
