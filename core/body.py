@@ -11,6 +11,7 @@ normalised by Arrow kernels that do what `cells.parse_text` does.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,25 +33,15 @@ ARROW_TYPES = {"text": pa.string(), "choice": pa.string(), "date": pa.date32()}
 _SPACE = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
 
 
-def _by_length(words) -> dict[int, pa.Array]:
-    lengths = sorted({len(w) for w in words})
-    return {n: pa.array(sorted({w for w in words if len(w) == n}), pa.string()) for n in lengths}
+def _loose(word: str) -> str:
+    """An RE2 pattern for a word as a clerk may space it out ("合 计")."""
+    return rf"{_SPACE}*".join(re.escape(ch) if ch not in ":：" else "[:：﹕]" for ch in word)
 
 
-# How a cell may begin, normalised, if it makes its row a total or a note (sheets.row_kind),
-# grouped by length: a prefix lookup per length costs a few microseconds, where a regex of the
-# words costs ~0.2 ms to compile on every call.
-_KIND_PREFIXES = _by_length({normalize_label(w) for w in (*TOTAL_WORDS, *NOTE_PREFIXES)})
-
-
-def _may_mark_row(texts: pa.Array) -> np.ndarray:
-    """True per cell whose normalised text begins with a total word or a note prefix."""
-    normalized = _normalized(texts)
-    found = None
-    for length, words in _KIND_PREFIXES.items():
-        hit = pc.is_in(pc.utf8_slice_codeunits(normalized, 0, length), value_set=words)
-        found = hit if found is None else pc.or_(found, hit)
-    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+# Cell texts that may make a row a total or a note: sheets.row_kind looks at how a row's cells
+# begin. A superset: a flagged row is then judged exactly; a row no cell of which matches is
+# certainly neither.
+_KIND_WORDS = rf"^{_SPACE}*(?:" + "|".join(_loose(w) for w in (*TOTAL_WORDS, *NOTE_PREFIXES)) + ")"
 
 
 ROW_KIND_CELLS = 4  # sheets.row_kind looks at a row's first written cell and the three after it
@@ -137,8 +128,9 @@ def _suspect_rows(raw, ledger: sheets.Ledger, first: int, ranges, filled: dict[i
         elif not (written_before < ROW_KIND_CELLS).any():
             break
         written_before += written
-    if looked_at:  # one pass over them all: each kernel call has a fixed cost
-        found = _may_mark_row(pa.concat_arrays(looked_at))
+    if looked_at:  # one regex pass over them all: compiling the pattern costs more than a small sheet
+        found = pc.fill_null(pc.match_substring_regex(pa.concat_arrays(looked_at), _KIND_WORDS),
+                             False).to_numpy(zero_copy_only=False)
         for i, matters in enumerate(masks):
             suspect |= matters & found[i * count:(i + 1) * count]
     probe = ledger.columns.get(ledger.spec.required_columns[0])
