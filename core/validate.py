@@ -211,9 +211,18 @@ def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, iss
     # A column whose requirement depends on another (required_when) is read after it.
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
         data[column.code] = _read_column(column, ledger, rows, data, issues, arrows, texts.get(column.code))
-    frame = pd.DataFrame({code: data[code] for code in ("source_row", *(c.code for c in spec.columns))}, copy=False)
+    frame = pd.DataFrame({code: _column(data[code]) for code in ("source_row", *(c.code for c in spec.columns))},
+                         copy=False)
     arrows["town"] = _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, arrows["town"])
     return frame, arrows
+
+
+def _column(values):
+    """A frame column of the values as they are: an object array stays object (pandas would
+    otherwise infer its own string type from it, converting every text once more)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values
 
 
 def _arrow_backed(frame: pd.DataFrame, arrows: dict[str, pa.Array]) -> pd.DataFrame:
@@ -437,20 +446,25 @@ def _unlisted(compounds: dict[str, pa.Array], communities: dict[str, pa.Array]) 
 def _check_cross_sheet(tables, ledgers, issues, arrows):
     compounds, communities = tables.get("compounds"), tables.get("communities")
     if compounds is not None and communities is not None:
-        listed = set(zip(communities["town"], communities["community"]))
-        ledger = ledgers["compounds"]
         unlisted = _unlisted(arrows["compounds"], arrows["communities"])
-        for row in _each(compounds, pd.Series(unlisted, index=compounds.index, dtype=bool)):
-            if (row.town, row.community) not in listed:
-                issues.warning("community_not_listed",
-                               f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
-                               ledger.raw.name, row.source_row, ledger.header_of("community"),
-                               _col(ledger, "community"))
-                listed.add((row.town, row.community))  # once per community is enough
+        if unlisted.any():
+            _warn_unlisted(compounds, communities, unlisted, ledgers, issues)
     members = tables.get("epmc_members")
     if members is not None and communities is not None:
         _check_member_list(members, communities, ledgers, issues)
     _check_towns_have_ledgers(tables, ledgers, issues)
+
+
+def _warn_unlisted(compounds, communities, unlisted: np.ndarray, ledgers, issues):
+    """One warning per community that compound rows name but the community ledger lacks."""
+    listed = set(zip(communities["town"], communities["community"]))
+    ledger = ledgers["compounds"]
+    for row in _each(compounds, pd.Series(unlisted, index=compounds.index, dtype=bool)):
+        if (row.town, row.community) not in listed:
+            issues.warning("community_not_listed",
+                           f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
+                           ledger.raw.name, row.source_row, ledger.header_of("community"), _col(ledger, "community"))
+            listed.add((row.town, row.community))  # once per community is enough
 
 
 def _check_towns_have_ledgers(tables, ledgers, issues):
