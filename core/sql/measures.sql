@@ -171,15 +171,6 @@ FROM uploads u
 LEFT JOIN report_counts r ON r.upload_id = u.upload_id AND r.rules = $rules
 WHERE u.active AND u.report_date <= $until AND u.town IN (SELECT unnest($towns));
 
--- name: history_district_companies
--- Property companies counted once by name across the reports in force on each date.
-SELECT h.day,
-       count(DISTINCT c.property_company) AS property_companies,
-       count(DISTINCT c.property_company) FILTER (c.company_party_org) AS property_companies_with_party_org
-FROM (SELECT unnest($days) AS day, unnest($upload_ids) AS upload_id) h
-JOIN compounds c USING (upload_id)
-GROUP BY h.day;
-
 -- name: district_companies_cached
 SELECT set_key, property_companies, property_companies_with_party_org
 FROM district_companies
