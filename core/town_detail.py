@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.changes import report_changes
 from core.config import Campaign
+from core.ledger import for_screen
 from core.measures import community_figure_columns, ledger_columns
 
 YES_NO = {True: "是", False: "否"}
@@ -57,6 +58,7 @@ def compound_table(conn: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFr
 
 def town_tables(conn: duckdb.DuckDBPyConnection, campaign: Campaign, upload_id: int,
                 previous_id: int | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """(社区情况, 小区情况, 与上次报送相比) of one stored report; the changes are None for a first report."""
+    """(社区情况, 小区情况, 与上次报送相比) of one stored report, a missing value shown as a blank cell
+    (as on the ledger and manage pages) rather than "None"; the changes are None for a first report."""
     changes = report_changes(conn, previous_id, upload_id) if previous_id is not None else None
-    return community_table(conn, campaign, upload_id), compound_table(conn, upload_id), changes
+    return for_screen(community_table(conn, campaign, upload_id)), for_screen(compound_table(conn, upload_id)), changes

@@ -160,6 +160,9 @@ def test_town_page_shows_the_chosen_town(app):
     # 西河镇 on 12-31: 2 of 3 EPMCs, 2 of 3 committees with a party organisation; phase 3 needs 100% / 70%.
     assert "还需成立1个环物委" in shown and "还需建立1个业委会党组织" in shown
     assert metric_values(app)["环物委覆盖率"] == "66.7%"
+    compounds = app.dataframe[1].value  # 小区情况: 碧水家园 has no committee, so no committee size either
+    shown_row = compounds[compounds["小区"] == "碧水家园"].iloc[0]
+    assert (shown_row["业委会"], shown_row["提示"], shown_row["成员数"]) == ("否", "未成立业委会", "")
 
 
 def test_ranking_lists_every_town_and_offers_both_downloads(app, downloads, sample_db):
