@@ -270,10 +270,10 @@ def _spread(column: Column, encoded: pa.DictionaryArray, values, blank: np.ndarr
     if problems_of:
         bad = np.flatnonzero(np.isin(indices, list(problems_of)))
         problems = [(int(i), *problems_of[int(indices[i])]) for i in bad]
-    return Converted(_per_row(column.kind, values, indices), blank[indices], problems, per_row_arrow)
+    return Converted(per_row(column.kind, values, indices), blank[indices], problems, per_row_arrow)
 
 
-def _per_row(kind: str, values, indices: np.ndarray):
+def per_row(kind: str, values, indices: np.ndarray):
     """The distinct values taken per row, as the column's pandas array (built from NumPy: a
     masked array made from a list of Python values costs ten times more)."""
     if PANDAS_DTYPES[kind] == "object":

@@ -238,7 +238,7 @@ def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, i
     if converted is None and column.code not in rows.cells:  # a column the sheet lacks: all blank
         value = body.blank_value(column)
         arrow = pa.array([value] * count, body.ARROW_TYPES[column.kind]) if column.kind in body.ARROW_TYPES else None
-        converted = body.Converted(pd.array([value] * count, dtype=PANDAS_DTYPES[column.kind]),
+        converted = body.Converted(body.per_row(column.kind, [value], np.zeros(count, dtype=np.intp)),
                                    np.ones(count, dtype=bool), [], arrow)
     elif converted is None:
         converted = body.convert(column, rows.cells[column.code])
