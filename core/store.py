@@ -246,9 +246,6 @@ def generation(conn: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-_FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection → its file, asked once
-
-
 def _bump_generation(conn: duckdb.DuckDBPyConnection) -> int:
     """The write generation one higher (inside the write's transaction): its new value."""
     bumped = conn.execute(sql("bump_counter"), {"key": GENERATION_KEY}).fetchall()
@@ -256,6 +253,9 @@ def _bump_generation(conn: duckdb.DuckDBPyConnection) -> int:
         return bumped[0][0]
     conn.execute(sql("put_setting"), {"key": GENERATION_KEY, "value": "1"})  # the database's first write
     return 1
+
+
+_FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection → its file, asked once
 
 
 def database_file(conn: duckdb.DuckDBPyConnection) -> Path | None:
