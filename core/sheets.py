@@ -42,6 +42,11 @@ class Ledger:
         index = self.columns.get(code)
         return self.headers[index] if index is not None else self.spec.column(code).header
 
+    def column_number(self, code: str) -> int | None:
+        """The 1-based Excel column of a ledger column, for an issue that names one of its cells."""
+        index = self.columns.get(code)
+        return None if index is None else index + 1
+
 
 def cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()

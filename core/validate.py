@@ -17,10 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import body, gate, sheets
+from core.checks import CHECKS, check_across
 from core.body import PANDAS_DTYPES
 from core.cells import parse_date, parse_text
 from core.config import Campaign
 from core.issues import Issue, IssueList
+from core.ledger_columns import LedgerColumns
 from core.layout import COMMUNITIES, COMPOUNDS, LEDGERS, Column, normalize_label
 from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_book
 
@@ -194,46 +196,23 @@ def _report_meta(raw_sheets, ledgers, campaign, town, report_date, issues):
 
 # ---------------------------------------------------------------- one ledger sheet
 
-def _col(ledger: sheets.Ledger, code: str) -> int | None:
-    """The 1-based Excel column of a ledger column, for the issue that names one of its cells."""
-    index = ledger.columns.get(code)
-    return None if index is None else index + 1
-
-
-def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues):
-    """(canonical rows of one located ledger, its object columns as Arrow); cell problems go to
-    `issues`."""
+def _read_ledger(ledger: sheets.Ledger, default_town, town_stated, campaign, issues) -> LedgerColumns:
+    """The canonical values of one located ledger, column by column; cell problems go to `issues`."""
     spec = ledger.spec
     rows = body.read_body(ledger)
-    data: dict[str, object] = {"source_row": (rows.rows + 1).astype(np.int64)}  # column arrays
-    arrows: dict[str, pa.Array] = {}
+    cols = LedgerColumns(tuple(c.code for c in spec.columns), (rows.rows + 1).astype(np.int64))
     texts = body.convert_texts([c for c in spec.columns if c.kind == "text" and c.code in rows.cells], rows.cells)
     # A column whose requirement depends on another (required_when) is read after it.
     for column in sorted(spec.columns, key=lambda c: c.required_when is not None):
-        data[column.code] = _read_column(column, ledger, rows, data, issues, arrows, texts.get(column.code))
-    frame = pd.DataFrame({code: _column(data[code]) for code in ("source_row", *(c.code for c in spec.columns))},
-                         copy=False)
-    arrows["town"] = _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, arrows["town"])
-    return frame, arrows
+        _read_column(column, ledger, rows, cols, issues, texts.get(column.code))
+    _resolve_towns(cols, ledger, default_town, town_stated, campaign, issues)
+    return cols
 
 
-def _column(values):
-    """A frame column of the values as they are: an object array stays object (pandas would
-    otherwise infer its own string type from it, converting every text once more)."""
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        return pd.Series(values, dtype=object, copy=False)
-    return values
-
-
-def _arrow_backed(frame: pd.DataFrame, arrows: dict[str, pa.Array]) -> pd.DataFrame:
-    """The frame with its object columns replaced by their Arrow arrays (same values, None → NA)."""
-    return pd.DataFrame({code: pd.arrays.ArrowExtensionArray(arrows[code]) if code in arrows else frame[code].array
-                         for code in frame.columns}, copy=False)
-
-
-def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, issues, arrows,
-                 converted: body.Converted | None = None):
-    """One column's canonical values for the data rows (cell problems go to `issues`, in row order)."""
+def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, cols: LedgerColumns, issues,
+                 converted: body.Converted | None = None) -> None:
+    """One column's canonical values for the data rows, into `cols` (cell problems go to `issues`,
+    in row order)."""
     count = len(rows.rows)
     if converted is None and column.code not in rows.cells:  # a column the sheet lacks: all blank
         value = body.blank_value(column)
@@ -242,25 +221,25 @@ def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, data, i
                                    np.ones(count, dtype=bool), [], arrow)
     elif converted is None:
         converted = body.convert(column, rows.cells[column.code])
+    cols.values[column.code] = converted.values
     if converted.arrow is not None:
-        arrows[column.code] = converted.arrow
-    header, sheet, number = ledger.header_of(column.code), ledger.raw.name, _col(ledger, column.code)
-    found = [(i, problem, code) for i, problem, code in converted.problems]
+        cols.arrows[column.code] = converted.arrow
+    header, sheet, number = ledger.header_of(column.code), ledger.raw.name, ledger.column_number(column.code)
+    found = list(converted.problems)
     if column.default is None and column.required and column.code != "town" and converted.blank.any():
         applies = converted.blank.copy()
         if column.required_when:
-            applies &= pd.Series(data[column.required_when]).fillna(False).astype(bool).to_numpy()
+            applies &= cols.true(column.required_when)
         found += [(int(i), None, None) for i in np.flatnonzero(applies)]
-    source = rows.rows
+    source = cols.source_row
     for i, problem, code in sorted(found, key=lambda item: item[0]):
-        row = int(source[i]) + 1
+        row = int(source[i])
         if problem is not None:
             issues.error(code, f"“{header}”{problem}。", sheet, row, header, number)
         elif column.kind == "yesno":
             issues.warning("blank_yesno", f"“{header}”为空，已按“否”处理；如已成立请填“是”。", sheet, row, header, number)
         else:
             issues.error("required_blank", f"“{header}”不能为空，请填写。", sheet, row, header, number)
-    return converted.values
 
 
 @functools.lru_cache(maxsize=8)
@@ -274,237 +253,28 @@ def _town_index(towns: tuple[str, ...]) -> tuple[dict, dict]:
     return exact, stems
 
 
-def _resolve_towns(frame, ledger, default_town, town_stated, campaign, issues, written_arrow: pa.Array) -> pa.Array:
-    """Each row's configured town (the frame's `town` column is replaced), as Arrow too; the
-    names are resolved once each, from the column's distinct texts."""
-    header = ledger.header_of("town")
-    written = frame["town"]
-    encoded = written_arrow.dictionary_encode()
+def _resolve_towns(cols: LedgerColumns, ledger, default_town, town_stated, campaign, issues) -> None:
+    """Each row's configured town in place of the name written; the names are resolved once
+    each, from the column's distinct texts."""
+    header, number = ledger.header_of("town"), ledger.column_number("town")
+    encoded = cols.arrows["town"].dictionary_encode()
     names = encoded.dictionary.to_pylist()
-    missing = encoded.indices.is_null().to_numpy(zero_copy_only=False)
     resolved = {name: resolve_town(name, campaign) for name in names}
-    unknown = {name for name, town in resolved.items() if town is None}
+    codes = pc.fill_null(encoded.indices, len(names)).to_numpy(zero_copy_only=False)  # len(names): none written
+    unknown = [u for u, name in enumerate(names) if resolved[name] is None]
     if unknown:
-        for row, name in zip(frame["source_row"], written):
-            if name in unknown:
-                issues.error("unknown_town", unknown_town_message("镇（街道）", name, campaign),
-                             ledger.raw.name, int(row), header, _col(ledger, "town"))
+        for i in np.flatnonzero(np.isin(codes, unknown)):
+            issues.error("unknown_town", unknown_town_message("镇（街道）", names[codes[i]], campaign),
+                         ledger.raw.name, int(cols.source_row[i]), header, number)
+    missing = encoded.indices.is_null().to_numpy(zero_copy_only=False)
     if missing.any() and not town_stated:
-        missing_rows = frame["source_row"].to_numpy()[missing]
+        missing_rows = cols.source_row[missing]
         where = f"第{missing_rows[0]}行" + (f"等{len(missing_rows)}行" if len(missing_rows) > 1 else "")
         issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
-                     ledger.raw.name, int(missing_rows[0]), header, _col(ledger, "town"))
+                     ledger.raw.name, int(missing_rows[0]), header, number)
     lookup = [resolved[name] for name in names] + [default_town]  # a missing name: the default town
-    codes = pc.fill_null(encoded.indices, len(names))
-    frame["town"] = pd.Series(np.array(lookup, dtype=object)[codes.to_numpy(zero_copy_only=False)],
-                              index=frame.index, dtype="object")
-    return pa.array(lookup, pa.string()).take(codes)
-
-
-# ---------------------------------------------------------------- rules across cells and sheets
-
-def _each(frame, mask):
-    """The rows where `mask` holds (most checks find none: that case costs next to nothing)."""
-    chosen = mask.to_numpy(dtype=bool, na_value=False)
-    return frame.loc[chosen].itertuples(index=False) if chosen.any() else iter(())
-
-
-def _rows_in_error(issues, ledger, code) -> set[int]:
-    """Excel rows whose cell in column `code` already has an error (a bad value reads as blank)."""
-    header = ledger.header_of(code)
-    return {i.row for i in issues.errors if i.sheet == ledger.raw.name and i.column == header}
-
-
-def _distinct_keys(arrows: dict[str, pa.Array], keys: list[str]) -> bool:
-    """True where no two rows with every key filled share their keys (one Arrow hash pass: most
-    ledgers have no duplicate, and then the pandas work below is skipped)."""
-    joined = pc.binary_join_element_wise(*(arrows[key] for key in keys), "\x1f").drop_null()  # null: a key missing
-    return len(pc.unique(joined)) == len(joined)
-
-
-def _check_duplicates(frame, ledger, issues, label, arrows):
-    keys = ["town", *ledger.spec.key_columns]
-    if _distinct_keys(arrows, keys):
-        return
-    valid = frame.dropna(subset=keys)
-    duplicated = valid.duplicated(subset=keys, keep="first")
-    if not duplicated.any():
-        return
-    first_rows = valid.drop_duplicates(subset=keys).set_index(keys)["source_row"]
-    header = ledger.header_of(ledger.spec.key_columns[-1])
-    scope = "同一镇（街道）、同一社区内" if "community" in keys[1:-1] else "同一镇（街道）内"
-    for row in valid.loc[duplicated].itertuples(index=False):
-        key = tuple(getattr(row, k) for k in keys)
-        issues.error(f"duplicate_{ledger.spec.key}",
-                     f"{label}“{key[-1]}”与第{first_rows.loc[key]}行重复（{scope}只能出现一次），请删除或合并。",
-                     ledger.raw.name, row.source_row, header, _col(ledger, ledger.spec.key_columns[-1]))
-
-
-def _check_dates(frame, ledger, codes, report_date, issues):
-    if report_date is None:
-        return
-    for code in codes:
-        if code not in ledger.columns:
-            continue
-        header = ledger.header_of(code)
-        dates = frame[code]
-        late_dates = [d for d in dates.dropna().unique() if d > report_date]
-        if not late_dates:
-            continue
-        for row in _each(frame, dates.isin(late_dates)):
-            issues.warning("date_after_report",
-                           f"“{header}”{getattr(row, code).isoformat()} 晚于报送日期 {report_date.isoformat()}，请核对。",
-                           ledger.raw.name, row.source_row, header, _col(ledger, code))
-
-
-def _check_counts(frame, ledger, members, party, issues, unit):
-    over = frame[party] > frame[members]
-    for row in _each(frame, over):
-        issues.error("party_exceeds_members",
-                     f"“{ledger.header_of(party)}”{getattr(row, party)} 多于“{ledger.header_of(members)}”"
-                     f"{getattr(row, members)}，党员数不能超过{unit}成员数，请核对。",
-                     ledger.raw.name, row.source_row, ledger.header_of(party), _col(ledger, party))
-
-
-def _check_compounds(frame, ledger, campaign, report_date, issues, arrows):
-    h = ledger.header_of
-    _check_duplicates(frame, ledger, issues, "小区", arrows)
-    orphan = frame["committee_party_org"].eq(True) & frame["has_committee"].eq(False)
-    for row in _each(frame, orphan):
-        issues.error("party_org_without_committee",
-                     f"“{h('committee_party_org')}”填了“是”，但“{h('has_committee')}”为“否”：没有业委会就不能有业委会党组织，"
-                     "请改正其中一项。", ledger.raw.name, row.source_row, h("committee_party_org"),
-                     _col(ledger, "committee_party_org"))
-    no_size = frame["has_committee"].eq(True) & frame["committee_members"].isna() & ~frame["source_row"].isin(
-        _rows_in_error(issues, ledger, "committee_members"))
-    for row in _each(frame, no_size):
-        issues.error("committee_members_missing", f"已成立业委会的小区须填写“{h('committee_members')}”，请补填业委会成员人数。",
-                     ledger.raw.name, row.source_row, h("committee_members"), _col(ledger, "committee_members"))
-    _check_counts(frame, ledger, "committee_members", "committee_party_members", issues, "业委会")
-    few = frame["has_committee"].eq(True) & frame["committee_party_org"].eq(True) & (
-        frame["committee_party_members"].fillna(0) < campaign.min_party_members_for_org)
-    for row in _each(frame, few):
-        issues.warning("party_org_few_members",
-                       f"已建党组织，但党员只有 {0 if pd.isna(row.committee_party_members) else row.committee_party_members} 名（成立党组织一般需 "
-                       f"{campaign.min_party_members_for_org} 名以上正式党员），请核对。",
-                       ledger.raw.name, row.source_row, h("committee_party_members"),
-                       _col(ledger, "committee_party_members"))
-    _check_dates(frame, ledger, ("committee_founded", "party_org_founded"), report_date, issues)
-
-
-def _check_communities(frame, ledger, campaign, report_date, issues, arrows):
-    h = ledger.header_of
-    _check_duplicates(frame, ledger, issues, "社区", arrows)
-    has = frame["has_epmc"].eq(True)
-    no_size = frame["epmc_members"].isna() & ~frame["source_row"].isin(_rows_in_error(issues, ledger, "epmc_members"))
-    for row in _each(frame, has & no_size):
-        issues.error("epmc_members_missing", f"已成立环物委的社区须填写“{h('epmc_members')}”，请补填环物委成员人数。",
-                     ledger.raw.name, row.source_row, h("epmc_members"), _col(ledger, "epmc_members"))
-    _check_counts(frame, ledger, "epmc_members", "epmc_party_members", issues, "环物委")
-    members, party = frame["epmc_members"], frame["epmc_party_members"]
-    small = has & (members < campaign.epmc_min_members)
-    for row in _each(frame, small):
-        issues.warning("epmc_too_small",
-                       f"环物委成员 {row.epmc_members} 人，少于规定的 {campaign.epmc_min_members} 人，不符合环物委组建要求；"
-                       "请核对人数或补足成员。",
-                       ledger.raw.name, row.source_row, h("epmc_members"), _col(ledger, "epmc_members"))
-    if campaign.epmc_odd_members:
-        for row in _each(frame, has & (members % 2 == 0) & ~small.fillna(False)):
-            issues.warning("epmc_even", f"环物委成员 {row.epmc_members} 人，按要求应为单数；请核对人数或调整成员。",
-                           ledger.raw.name, row.source_row, h("epmc_members"), _col(ledger, "epmc_members"))
-    share = campaign.epmc_min_party_share
-    low = has & (members > 0) & (party * share.denominator < members * share.numerator)
-    for row in _each(frame, low):
-        issues.warning("epmc_party_share",
-                       f"环物委党员 {row.epmc_party_members} 人 / 成员 {row.epmc_members} 人，党员比例低于 {float(share):.0%}；"
-                       "请核对党员人数或调整成员构成。",
-                       ledger.raw.name, row.source_row, h("epmc_party_members"), _col(ledger, "epmc_party_members"))
-    for row in _each(frame, has & frame["epmc_conflict"].eq(True)):
-        issues.warning("epmc_conflict", "存在任职回避情形：环物委成员本人及直系亲属不得在本社区业委会、物业企业任职，请调整成员。",
-                       ledger.raw.name, row.source_row, h("epmc_conflict"), _col(ledger, "epmc_conflict"))
-    _check_dates(frame, ledger, ("epmc_founded",), report_date, issues)
-
-
-def _check_brands(frame, ledger, campaign, report_date, issues, arrows):
-    _check_duplicates(frame, ledger, issues, "品牌", arrows)
-    _check_dates(frame, ledger, ("recognized",), report_date, issues)
-
-
-def _pair_keys(columns: dict[str, pa.Array]) -> pa.Array:
-    """"town␟community" per row (null where either is missing)."""
-    return pc.binary_join_element_wise(columns["town"], columns["community"], "\x1f")
-
-
-def _unlisted(compounds: dict[str, pa.Array], communities: dict[str, pa.Array]) -> np.ndarray:
-    """Per compound row: its town and community are filled, and that community is not listed."""
-    keys = _pair_keys(compounds)
-    listed = pc.is_in(keys, value_set=_pair_keys(communities).drop_null())
-    return pc.fill_null(pc.invert(listed), False).to_numpy(zero_copy_only=False) & \
-        keys.is_valid().to_numpy(zero_copy_only=False)
-
-
-def _check_cross_sheet(tables, ledgers, issues, arrows):
-    compounds, communities = tables.get("compounds"), tables.get("communities")
-    if compounds is not None and communities is not None:
-        unlisted = _unlisted(arrows["compounds"], arrows["communities"])
-        if unlisted.any():
-            _warn_unlisted(compounds, communities, unlisted, ledgers, issues)
-    members = tables.get("epmc_members")
-    if members is not None and communities is not None:
-        _check_member_list(members, communities, ledgers, issues)
-    _check_towns_have_ledgers(tables, ledgers, issues)
-
-
-def _warn_unlisted(compounds, communities, unlisted: np.ndarray, ledgers, issues):
-    """One warning per community that compound rows name but the community ledger lacks."""
-    listed = set(zip(communities["town"], communities["community"]))
-    ledger = ledgers["compounds"]
-    for row in _each(compounds, pd.Series(unlisted, index=compounds.index, dtype=bool)):
-        if (row.town, row.community) not in listed:
-            issues.warning("community_not_listed",
-                           f"社区“{row.community}”在“{ledgers['communities'].raw.name}”中没有，请在社区台账补上该社区。",
-                           ledger.raw.name, row.source_row, ledger.header_of("community"), _col(ledger, "community"))
-            listed.add((row.town, row.community))  # once per community is enough
-
-
-def _check_towns_have_ledgers(tables, ledgers, issues):
-    """A brand or member row of a town that has no compound or community in this workbook would
-    make an (empty) report that supersedes that town's real one: refuse it."""
-    reporting = {t for key in ("compounds", "communities") if key in tables for t in tables[key]["town"].dropna()}
-    for key in ("brands", "epmc_members"):
-        if key not in tables or ("compounds" not in tables and "communities" not in tables):
-            continue
-        ledger = ledgers[key]
-        for row in tables[key].itertuples(index=False):
-            if row.town is not None and row.town not in reporting:
-                issues.error("town_without_ledger",
-                             f"“{row.town}”在本工作簿的小区台账、社区台账中都没有数据，此行不能单独导入；"
-                             "请把这一行填到该镇（街道）自己的工作簿中，或改正镇（街道）名称。",
-                             ledger.raw.name, row.source_row, ledger.header_of("town"), _col(ledger, "town"))
-
-
-def _check_member_list(members, communities, ledgers, issues):
-    ledger = ledgers["communities"]
-    counted = members.groupby(["town", "community"], dropna=True).agg(
-        people=("name", "size"), party=("party_member", lambda s: int(s.eq(True).sum())))
-    for row in communities.itertuples(index=False):
-        key = (row.town, row.community)
-        if key not in counted.index:
-            continue
-        people, party = counted.loc[key]
-        if row.epmc_members is not pd.NA and row.epmc_members is not None and people != row.epmc_members:
-            issues.warning("member_list_mismatch",
-                           f"“{ledgers['epmc_members'].raw.name}”中该社区列了 {people} 名成员，与此处填写的 {row.epmc_members} 人不一致，请核对。",
-                           ledger.raw.name, row.source_row, ledger.header_of("epmc_members"),
-                           _col(ledger, "epmc_members"))
-        if row.epmc_party_members is not pd.NA and row.epmc_party_members is not None and party != row.epmc_party_members:
-            issues.warning("member_list_mismatch",
-                           f"“{ledgers['epmc_members'].raw.name}”中该社区有 {party} 名党员，与此处填写的 {row.epmc_party_members} 人不一致，请核对。",
-                           ledger.raw.name, row.source_row, ledger.header_of("epmc_party_members"),
-                           _col(ledger, "epmc_party_members"))
-
-
-CHECKS = {"compounds": _check_compounds, "communities": _check_communities, "brands": _check_brands}
+    cols.values["town"] = np.array(lookup, dtype=object)[codes]
+    cols.arrows["town"] = pa.array(lookup, pa.string()).take(codes)
 
 
 # ---------------------------------------------------------------- what the file hides
@@ -647,21 +417,18 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
                          f"没有找到“{spec.name}”：需要一个含 {needed} 等表头的工作表。本工作簿的工作表有：{names}。"
                          "请按模板填写（可下载模板对照）。")
 
-    tables: dict[str, pd.DataFrame] = {}
-    arrows: dict[str, dict[str, pa.Array]] = {}
+    columns: dict[str, LedgerColumns] = {}
     for key, ledger in ledgers.items():
         if not _check_size(ledger, campaign, issues) or not _check_columns(ledger, town_stated, issues):
             continue
-        frame, arrows[key] = _read_ledger(ledger, default_town, town_stated, campaign, issues)
+        columns[key] = _read_ledger(ledger, default_town, town_stated, campaign, issues)
         if key in CHECKS:
-            CHECKS[key](frame, ledger, campaign, date, issues, arrows[key])
-        if frame.empty and ledger.spec.required:
+            CHECKS[key](columns[key], ledger, campaign, date, issues)
+        if not len(columns[key]) and ledger.spec.required:
             issues.error("empty_sheet", f"“{ledger.raw.name}”在表头下没有数据行，请填写后再上传。", ledger.raw.name,
                          ledger.first_data_row + 1)
-        tables[key] = frame
-    _check_cross_sheet(tables, ledgers, issues, arrows)
+    check_across(columns, ledgers, issues)
     if parsed.ok and date is not None:
-        tables = {key: _arrow_backed(frame, arrows[key]) for key, frame in tables.items()}
-        parsed.reports = _split_by_town(tables, date)
-        parsed.tables = tables
+        parsed.tables = {key: cols.frame() for key, cols in columns.items()}
+        parsed.reports = _split_by_town(parsed.tables, date)
     return parsed

@@ -278,6 +278,17 @@ def test_committee_size_missing_when_committee_exists(parse):
                                                                   "业委会成员数")
 
 
+def test_epmc_size_missing_when_epmc_exists(parse):
+    issue = single(parse(standard(valid_compounds(), [community_row("东社区", "是", None, None)])))
+    assert (issue.code, issue.sheet, issue.row, issue.column) == ("epmc_members_missing", "社区台账", 2, "环物委成员数")
+    assert says_what_to_fix(issue.message)
+
+
+def test_unreadable_epmc_size_is_reported_once(parse):
+    parsed = parse(standard(valid_compounds(), [community_row("东社区", "是", "五个", 3)]))
+    assert [(i.code, i.row, i.column) for i in parsed.errors] == [("bad_int", 2, "环物委成员数")]
+
+
 # ================================================================ yes/no
 
 def test_party_org_without_committee(parse):
