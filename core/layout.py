@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,7 @@ def normalize_name(text: object) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text))).strip()
 
 
+@functools.cache  # asked per column of every ledger read
 def blank_marks(column: Column) -> frozenset[str]:
     """Normalised cell texts that count as a blank cell in `column`."""
     words = column.blank_words if column.kind == "yesno" else BLANK_MARKS + column.blank_words
@@ -250,10 +253,11 @@ def _index(pairs) -> dict[str, str]:
     return table
 
 
-def header_index(sheet: Sheet) -> dict[str, str]:
+@functools.cache  # asked for every sheet of every workbook
+def header_index(sheet: Sheet) -> Mapping[str, str]:
     """Normalised header text → column code for one sheet (template headers win over synonyms)."""
-    return _index([(c.header, c.code) for c in sheet.columns]
-                  + [(s, c.code) for c in sheet.columns for s in c.synonyms])
+    return MappingProxyType(_index([(c.header, c.code) for c in sheet.columns]  # shared: read-only
+                                   + [(s, c.code) for c in sheet.columns for s in c.synonyms]))
 
 
 YESNO = _index([(w, True) for w in YES] + [(w, False) for w in NO])

@@ -366,25 +366,23 @@ def _empty_table(key: str) -> pd.DataFrame:
                          **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
 
 
-def _split_by_town(tables, report_date) -> list[Report]:
-    """One report per town named in the tables, in order of first appearance, each slicing its
+def _split_by_town(columns: dict[str, LedgerColumns], tables, report_date) -> list[Report]:
+    """One report per town named in the ledgers, in order of first appearance, each slicing its
     rows from the shared tables only when asked."""
     for spec in LEDGERS:
         if spec.key not in tables:
             tables[spec.key] = _empty_table(spec.key).copy()
-    counts = {key: _rows_per_town(frame) for key, frame in tables.items()}
+    counts = {key: _rows_per_town(cols.arrows["town"]) for key, cols in columns.items()}
     seen: dict[str, None] = {}
     for per_town in counts.values():
         seen.update(dict.fromkeys(per_town))
-    return [Report(town, report_date, TownTables(tables, town), counts["compounds"].get(town, 0),
-                   counts["communities"].get(town, 0)) for town in seen]
+    return [Report(town, report_date, TownTables(tables, town), counts.get("compounds", {}).get(town, 0),
+                   counts.get("communities", {}).get(town, 0)) for town in seen]
 
 
-def _rows_per_town(frame: pd.DataFrame) -> dict[str, int]:
-    """Town → its number of rows, in order of first appearance (the town column is Arrow-backed)."""
-    if frame.empty:
-        return {}
-    counted = pc.value_counts(pa.array(frame["town"].array).drop_null())
+def _rows_per_town(towns: pa.Array) -> dict[str, int]:
+    """Town → its number of rows, in order of first appearance."""
+    counted = pc.value_counts(towns.drop_null())
     return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()))
 
 
@@ -430,5 +428,5 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
     check_across(columns, ledgers, issues)
     if parsed.ok and date is not None:
         parsed.tables = {key: cols.frame() for key, cols in columns.items()}
-        parsed.reports = _split_by_town(parsed.tables, date)
+        parsed.reports = _split_by_town(columns, parsed.tables, date)
     return parsed
