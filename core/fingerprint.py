@@ -13,6 +13,7 @@ import contextlib
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core.layout import LEDGERS
 
@@ -60,7 +61,7 @@ def _same_in(conn, key: str, incoming: str | None) -> set[str]:
     return {town for (town,) in conn.execute(query).fetchall()}
 
 
-def unchanged_towns(conn: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame],
+def unchanged_towns(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table],
                     in_force: dict[str, int]) -> set[str]:
     """The towns (of `in_force`: town → upload id of the version in force) whose incoming rows
     (`tables`: ledger key → rows of every town) say what the stored version says."""
@@ -71,11 +72,11 @@ def unchanged_towns(conn: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFr
     same = set(in_force)
     try:
         for spec in LEDGERS:
-            frame = tables.get(spec.key)
+            table = tables.get(spec.key)
             view = None
-            if frame is not None and not frame.empty:
+            if table is not None and table.num_rows:
                 view = f"incoming_{spec.key}"
-                conn.register(view, frame)
+                conn.register(view, table)
             try:
                 same &= _same_in(conn, spec.key, view)
             finally:

@@ -2,8 +2,8 @@
 
 The checks of core/checks.py read these arrays directly: a district ledger is a hundred rows, and
 there a pandas operation costs more in dispatch than in work (~25 µs a Series comparison against
-~1 µs on the NumPy data). The frame the store and the pages use is built once, at the end, and
-only for a workbook that passed.
+~1 µs on the NumPy data). A workbook that passed hands its ledgers on as Arrow tables, which the
+store inserts as they are; a pandas frame is made of one only where a report's rows are asked for.
 """
 from __future__ import annotations
 
@@ -53,10 +53,25 @@ class LedgerColumns:
         """The column's values as a Python list (None where blank)."""
         return self.arrows[code].to_pylist()
 
-    def frame(self) -> pd.DataFrame:
-        """The ledger as a frame: source_row, then one column per code; the object columns are
-        Arrow-backed (same values, blank → NA), so they cross to DuckDB without a Python object each."""
-        columns = {"source_row": self.source_row}
+    def table(self) -> pa.Table:
+        """The ledger as Arrow: source_row, then one column per code (blank → null)."""
+        columns = {"source_row": pa.array(self.source_row)}
         for code in self.codes:
-            columns[code] = pd.arrays.ArrowExtensionArray(self.arrows[code]) if code in self.arrows else self.values[code]
-        return pd.DataFrame(columns, copy=False)
+            columns[code] = self.arrows[code] if code in self.arrows else pa.array(self.values[code])
+        return pa.table(columns)
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """A ledger table as a pandas frame: source_row as int64, yes/no and counts as pandas' masked
+    boolean and Int64, the object columns (text, choice, date) Arrow-backed (blank → NA)."""
+    columns = {}
+    for name, column in zip(table.column_names, table.columns):
+        if name == "source_row":
+            columns[name] = column.to_numpy()
+        elif pa.types.is_boolean(column.type):
+            columns[name] = pd.BooleanDtype().__from_arrow__(column)
+        elif pa.types.is_integer(column.type):
+            columns[name] = pd.Int64Dtype().__from_arrow__(column)
+        else:
+            columns[name] = pd.arrays.ArrowExtensionArray(column)
+    return pd.DataFrame(columns, copy=False)

@@ -345,11 +345,9 @@ def _report_keys(reports) -> dict[str, list]:
     return {"towns": [r.town for r in reports], "report_dates": [r.report_date for r in reports]}
 
 
-def _with_upload_ids(frame, stored_ids: dict[str, tuple[int, int]]) -> pa.Table:
-    """The ledger rows of the towns being stored, as Arrow (DuckDB would convert the frame's
-    Arrow-backed columns itself, at more cost), each with its report's new upload id (a join
+def _with_upload_ids(table: pa.Table, stored_ids: dict[str, tuple[int, int]]) -> pa.Table:
+    """The ledger rows of the towns being stored, each with its report's new upload id (a join
     in SQL would cost more to plan than this does to run)."""
-    table = pa.table({code: pa.array(frame[code].array) for code in frame.columns})  # half of from_pandas' cost
     towns = pa.array(list(stored_ids), pa.string())
     position = pc.index_in(table.column("town"), value_set=towns)
     if position.null_count:  # an unchanged town of the workbook: its rows stay as stored
@@ -364,7 +362,7 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
     reports = parsed.reports
     if len({r.town for r in reports}) != len(reports):
         raise ValueError("one workbook holds one report per town")
-    tables = parsed.all_tables()
+    tables = parsed.arrow_tables()
     # The few report keys and ids go in as list parameters: registering a frame costs ~1 ms each.
     in_force, last_version = {}, {}
     for town, upload_id, version, active, filled_by, phone in conn.execute(
@@ -386,10 +384,10 @@ def _store_reports(conn, parsed: ParsedWorkbook, uploader: str, is_sample: bool,
             "versions": [last_version.get(r.town, 0) + 1 for r in fresh]}).fetchall()
         stored_ids = {town: (upload_id, version) for upload_id, town, version in inserted}
         for spec in LEDGERS:
-            frame = tables.get(spec.key)
-            if frame is None or frame.empty:
+            table = tables.get(spec.key)
+            if table is None or not table.num_rows:
                 continue
-            conn.register("incoming", _with_upload_ids(frame, stored_ids))
+            conn.register("incoming", _with_upload_ids(table, stored_ids))
             conn.execute(sql(f"insert_{spec.key}"))
             conn.unregister("incoming")  # not in `finally`: an aborted transaction refuses it (see save)
     stored = []

@@ -22,7 +22,7 @@ from core.body import PANDAS_DTYPES
 from core.cells import parse_date, parse_text
 from core.config import Campaign
 from core.issues import Issue, IssueList
-from core.ledger_columns import LedgerColumns
+from core.ledger_columns import LedgerColumns, frame_of
 from core.layout import COMMUNITIES, COMPOUNDS, LEDGERS, Column, normalize_label
 from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_book
 
@@ -32,11 +32,31 @@ from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_book
 TOWN_SUFFIXES = {"街道": ("街道办事处", "街道办", "办事处", "街道"), "镇": ("镇人民政府", "镇政府", "镇")}
 
 
+class WorkbookFrames(Mapping):
+    """Ledger key → the rows of every town as a pandas frame, converted from the workbook's Arrow
+    tables on first use (storing a workbook needs none of them) and shared by its reports."""
+
+    def __init__(self, ledgers: dict[str, pa.Table]):
+        self.ledgers, self._frames = ledgers, {}
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        if key not in self._frames:
+            table = self.ledgers.get(key)
+            self._frames[key] = _empty_table(key).copy() if table is None else frame_of(table)
+        return self._frames[key]
+
+    def __iter__(self):
+        return (spec.key for spec in LEDGERS)
+
+    def __len__(self) -> int:
+        return len(LEDGERS)
+
+
 class TownTables(Mapping):
-    """Ledger key → one town's rows, sliced on first use from the workbook's tables of every town
+    """Ledger key → one town's rows, sliced on first use from the workbook's frames of every town
     (a province workbook makes a thousand reports; most are only ever stored, set-wise)."""
 
-    def __init__(self, everyone: dict[str, pd.DataFrame], town: str):
+    def __init__(self, everyone: Mapping[str, pd.DataFrame], town: str):
         self.everyone, self.town, self._sliced = everyone, town, {}
 
     def __getitem__(self, key: str) -> pd.DataFrame:
@@ -77,13 +97,15 @@ class ParsedWorkbook:
     reports: list[Report] = field(default_factory=list)
     filled_by: str | None = None
     phone: str | None = None
-    tables: dict[str, pd.DataFrame] | None = None  # every town's rows per ledger key, as read
+    # Every town's rows per ledger key, as read (the ledgers the workbook has): what the store inserts.
+    ledgers: dict[str, pa.Table] | None = None
 
-    def all_tables(self) -> dict[str, pd.DataFrame]:
-        """Ledger key → the rows of every report, with each report's town."""
-        if self.tables is not None:
-            return self.tables
-        return {spec.key: pd.concat([r.tables[spec.key].assign(town=r.town) for r in self.reports], ignore_index=True)
+    def arrow_tables(self) -> dict[str, pa.Table]:
+        """Ledger key → the rows of every report, with each report's town, as Arrow."""
+        if self.ledgers is not None:
+            return self.ledgers
+        return {spec.key: pa.Table.from_pandas(pd.concat([r.tables[spec.key].assign(town=r.town) for r in self.reports],
+                                                         ignore_index=True), preserve_index=False)
                 for spec in LEDGERS if self.reports}
 
     @property
@@ -366,12 +388,10 @@ def _empty_table(key: str) -> pd.DataFrame:
                          **{c.code: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns}})
 
 
-def _split_by_town(columns: dict[str, LedgerColumns], tables, report_date) -> list[Report]:
+def _split_by_town(columns: dict[str, LedgerColumns], ledgers: dict[str, pa.Table], report_date) -> list[Report]:
     """One report per town named in the ledgers, in order of first appearance, each slicing its
     rows from the shared tables only when asked."""
-    for spec in LEDGERS:
-        if spec.key not in tables:
-            tables[spec.key] = _empty_table(spec.key).copy()
+    tables = WorkbookFrames(ledgers)
     counts = {key: _rows_per_town(cols.arrows["town"]) for key, cols in columns.items()}
     seen: dict[str, None] = {}
     for per_town in counts.values():
@@ -427,6 +447,6 @@ def read_workbook(data: bytes, file_name: str, campaign: Campaign,
                          ledger.first_data_row + 1)
     check_across(columns, ledgers, issues)
     if parsed.ok and date is not None:
-        parsed.tables = {key: cols.frame() for key, cols in columns.items()}
-        parsed.reports = _split_by_town(columns, parsed.tables, date)
+        parsed.ledgers = {key: cols.table() for key, cols in columns.items()}
+        parsed.reports = _split_by_town(columns, parsed.ledgers, date)
     return parsed
