@@ -184,11 +184,12 @@ def read_body(ledger: sheets.Ledger) -> Body:
 
 @dataclass
 class Converted:
-    values: np.ndarray | pd.api.extensions.ExtensionArray  # canonical values per row, in
-    # PANDAS_DTYPES[kind]; a blank cell holds `blank_value`
+    # Canonical values per row (a blank cell holds `blank_value`): for the kinds in ARROW_TYPES as
+    # `arrow`, for yes/no and counts as `values` (pandas' masked boolean and Int64 arrays).
+    values: pd.api.extensions.ExtensionArray | None
     blank: np.ndarray  # True per blank cell (empty, or a mark such as “/” that means empty here)
     problems: list[tuple[int, str, str]]  # (row index, problem, issue code), in row order
-    arrow: pa.Array | None = None  # the values as Arrow, for the kinds in ARROW_TYPES
+    arrow: pa.Array | None = None
 
 
 def blank_value(column: Column):
@@ -251,33 +252,38 @@ def _convert_text(column: Column, encoded: pa.DictionaryArray, clean: pa.Array, 
         problems_of[int(u)] = (f"有 {length} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符，请删减后再上传",
                                "cell_too_long")
     arrow = pa.concat_arrays([values, pa.array([filler], pa.string())])
-    values = np.append(values.to_numpy(zero_copy_only=False).astype(object), filler)
     blank = np.append(blank.to_numpy(zero_copy_only=False), True)
-    return _spread(column, encoded, values, blank, problems_of, arrow)
+    return _spread(column, encoded, None, blank, problems_of, arrow)
 
 
 def _spread(column: Column, encoded: pa.DictionaryArray, values, blank: np.ndarray, problems_of: dict,
             arrow: pa.Array | None = None) -> "Converted":
-    """Values per distinct text (one more at the end for an empty cell) → values per row."""
+    """Values per distinct text (one more at the end for an empty cell; as `arrow` where given)
+    → values per row."""
     filled = pc.fill_null(encoded.indices, len(encoded.dictionary))
     indices = filled.to_numpy(zero_copy_only=False)
-    per_row_arrow = None
-    if column.kind in ARROW_TYPES:
-        if arrow is None:
-            arrow = pa.array(list(values), ARROW_TYPES[column.kind])
-        per_row_arrow = arrow.take(filled)
     problems = []
     if problems_of:
         bad = np.flatnonzero(np.isin(indices, list(problems_of)))
         problems = [(int(i), *problems_of[int(indices[i])]) for i in bad]
-    return Converted(per_row(column.kind, values, indices), blank[indices], problems, per_row_arrow)
+    if column.kind in ARROW_TYPES:
+        if arrow is None:
+            arrow = pa.array(values, ARROW_TYPES[column.kind])
+        return Converted(None, blank[indices], problems, arrow.take(filled))
+    return Converted(per_row(column.kind, values, indices), blank[indices], problems)
+
+
+def absent(column: Column, count: int) -> Converted:
+    """The values of a column the sheet lacks: blank in every one of `count` rows."""
+    value = blank_value(column)
+    if column.kind in ARROW_TYPES:
+        return Converted(None, np.ones(count, dtype=bool), [], pa.array([value] * count, ARROW_TYPES[column.kind]))
+    return Converted(per_row(column.kind, [value], np.zeros(count, dtype=np.intp)), np.ones(count, dtype=bool), [])
 
 
 def per_row(kind: str, values, indices: np.ndarray):
-    """The distinct values taken per row, as the column's pandas array (built from NumPy: a
-    masked array made from a list of Python values costs ten times more)."""
-    if PANDAS_DTYPES[kind] == "object":
-        return np.asarray(values, dtype=object)[indices]
+    """The distinct values (of a yes/no or count column) taken per row, as pandas' masked array
+    (built from NumPy: one made from a list of Python values costs ten times more)."""
     missing = np.array([v is None for v in values], dtype=bool)
     if kind == "yesno":
         return pd.arrays.BooleanArray(np.array([bool(v) for v in values], dtype=bool)[indices], missing[indices])

@@ -18,8 +18,8 @@ import pyarrow as pa
 class LedgerColumns:
     codes: tuple[str, ...]  # the ledger's column codes, in layout order
     source_row: np.ndarray  # the Excel row number of each data row
-    values: dict[str, object] = field(default_factory=dict)  # code → per-row values (body.PANDAS_DTYPES)
-    arrows: dict[str, pa.Array] = field(default_factory=dict)  # the object columns (text, choice, date) as Arrow
+    values: dict[str, object] = field(default_factory=dict)  # yes/no and count columns: pandas masked arrays
+    arrows: dict[str, pa.Array] = field(default_factory=dict)  # text, choice and date columns: Arrow arrays
 
     def __len__(self) -> int:
         return len(self.source_row)

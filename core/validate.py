@@ -235,17 +235,14 @@ def _read_column(column: Column, ledger: sheets.Ledger, rows: body.Body, cols: L
                  converted: body.Converted | None = None) -> None:
     """One column's canonical values for the data rows, into `cols` (cell problems go to `issues`,
     in row order)."""
-    count = len(rows.rows)
-    if converted is None and column.code not in rows.cells:  # a column the sheet lacks: all blank
-        value = body.blank_value(column)
-        arrow = pa.array([value] * count, body.ARROW_TYPES[column.kind]) if column.kind in body.ARROW_TYPES else None
-        converted = body.Converted(body.per_row(column.kind, [value], np.zeros(count, dtype=np.intp)),
-                                   np.ones(count, dtype=bool), [], arrow)
+    if converted is None and column.code not in rows.cells:
+        converted = body.absent(column, len(rows.rows))
     elif converted is None:
         converted = body.convert(column, rows.cells[column.code])
-    cols.values[column.code] = converted.values
     if converted.arrow is not None:
         cols.arrows[column.code] = converted.arrow
+    else:
+        cols.values[column.code] = converted.values
     header, sheet, number = ledger.header_of(column.code), ledger.raw.name, ledger.column_number(column.code)
     found = list(converted.problems)
     if column.default is None and column.required and column.code != "town" and converted.blank.any():
@@ -295,7 +292,6 @@ def _resolve_towns(cols: LedgerColumns, ledger, default_town, town_stated, campa
         issues.error("missing_town", f"{where}没有填写镇（街道）：请在该列填写，或在“基本信息”表填写本镇（街道）名称。",
                      ledger.raw.name, int(missing_rows[0]), header, number)
     lookup = [resolved[name] for name in names] + [default_town]  # a missing name: the default town
-    cols.values["town"] = np.array(lookup, dtype=object)[codes]
     cols.arrows["town"] = pa.array(lookup, pa.string()).take(codes)
 
 
