@@ -273,3 +273,24 @@ def test_a_consolidated_workbook_resent_with_one_town_changed_versions_that_town
     again = store.save(conn, parse(workbook("是"), "全区.xlsx"), "物业科")
     assert [(s.town, s.version, s.duplicate) for s in first] == [("般阳路街道", 1, False), ("太河镇", 1, False)]
     assert [(s.town, s.version, s.duplicate) for s in again] == [("般阳路街道", 1, True), ("太河镇", 2, False)]
+
+
+def _threads(conn) -> int:
+    return conn.execute("SELECT current_setting('threads')").fetchall()[0][0]
+
+
+def test_a_database_within_one_row_group_runs_on_one_duckdb_thread(tmp_path, parse, monkeypatch):
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 2)  # instead of DuckDB's 122,880 rows
+    conn = store.connect(tmp_path / "store.duckdb")
+    assert _threads(conn) == 1  # empty
+    store.save(conn, parse(v1_bytes()), "测试")  # two compounds: still within one group
+    assert _threads(conn) == 1
+    store.save(conn, parse(v2_bytes()), "测试")  # four compound rows (two versions): beyond it
+    assert _threads(conn) == default
+    conn.close()
+    with store.connect(tmp_path / "store.duckdb", read_only=True) as again:
+        assert _threads(again) == default
+    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 4)
+    with store.connect(tmp_path / "store.duckdb") as again:
+        assert _threads(again) == 1

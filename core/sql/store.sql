@@ -70,6 +70,10 @@ SELECT count(*) AS uploads, coalesce(max(upload_id), 0) AS last_id,
        coalesce(bit_xor(hash(upload_id)) FILTER (WHERE active), 0) AS active_set
 FROM uploads;
 
+-- name: compound_rows
+-- The largest ledger's size (compounds: one row per compound of every stored version).
+SELECT count(*) FROM compounds;
+
 -- name: get_setting
 SELECT value FROM app_settings WHERE key = $key;
 
