@@ -17,13 +17,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import body, gate, sheets
-from core.checks import CHECKS, check_across
 from core.body import PANDAS_DTYPES
 from core.cells import parse_date, parse_text
+from core.checks import CHECKS, check_across
 from core.config import Campaign
 from core.issues import Issue, IssueList
-from core.ledger_columns import LedgerColumns, frame_of
 from core.layout import COMMUNITIES, COMPOUNDS, LEDGERS, Column, normalize_label
+from core.ledger_columns import LedgerColumns, frame_of
 from core.reader import MAX_CELL_CHARS, UnreadableWorkbook, read_book
 
 # How clerks end a town's name, per kind of town: "般阳路街道办事处" is 般阳路街道, "昆仑镇人民政府" is
