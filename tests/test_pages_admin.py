@@ -220,3 +220,24 @@ def test_manage_remove_sample_keeps_real_reports(db_path):
     assert sorted(rows) == sorted([("昆仑镇", D1031, 2, True, False), ("太河镇", D1031, 1, True, False)])
     assert counts == {"compounds": 5, "communities": 2, "brands": 0, "epmc_members": 0}
     assert len(at.dataframe[0].value) == 2
+
+
+def test_manage_history_of_more_versions_than_a_page_is_paged(db_path):
+    with store.connect(db_path) as conn:
+        first = store_report(conn, "昆仑镇", D1130, dt.datetime(2021, 12, 1, 9))
+        conn.execute("""
+            INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, uploaded_at, uploader, town, report_date,
+                                 version, active, filled_by, phone, is_sample, warning_count, warnings)
+            SELECT nextval('upload_id_seq'), file_name, sha256, size_bytes, uploaded_at - to_days(i::INTEGER),
+                   uploader, town, report_date - i::INTEGER, 1, TRUE, filled_by, phone, is_sample, warning_count,
+                   warnings
+            FROM uploads, range(1, 202) AS days(i) WHERE upload_id = $first""", {"first": first})
+    at = open_page("pages/manage.py")
+    assert "共 202 个版本。" in " ".join(texts(at.caption))
+    assert len(at.dataframe[0].value) == 200
+    assert at.dataframe[0].value["报送日期"].iloc[0] == "2021-11-30"
+    at.number_input(key=state.MANAGE_HISTORY_PAGE).set_value(2).run()
+    assert not at.exception
+    assert at.dataframe[0].value["报送日期"].tolist() == ["2021-05-14", "2021-05-13"]  # 200 and 201 days before
+    assert at.selectbox(key=state.MANAGE_VERSION).options == ["昆仑镇 · 2021-05-14 · 第1版",
+                                                              "昆仑镇 · 2021-05-13 · 第1版"]
