@@ -161,6 +161,18 @@ def version_label(row) -> str:
     return f"{row['town']} · {row['report_date']:%Y-%m-%d} · 第{row['version']}版{sample}"
 
 
+def version_summary(row) -> str:
+    """状态：生效 · 文件：… · 填报人：张三 · …: one stored version's details in a line (— for a detail
+    the workbook did not give)."""
+    def given(value) -> str:
+        return "—" if value is None or pd.isna(value) or value == "" else str(value)
+
+    return " · ".join([
+        f"状态：{ACTIVE_LABEL if row['active'] else SUPERSEDED_LABEL}", f"文件：{row['file_name']}",
+        f"上传人：{row['uploader']}", f"上传时间：{row['uploaded_at']:%Y-%m-%d %H:%M}",
+        f"填报人：{given(row['filled_by'])}", f"联系电话：{given(row['phone'])}", f"提醒 {row['warning_count']} 条"])
+
+
 def upload_history(uploads: pd.DataFrame, town: str | None = None) -> pd.DataFrame:
     """The frame of core.store.uploads (one town's, or all) under Chinese headers, newest first,
     indexed by upload_id."""

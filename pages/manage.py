@@ -8,7 +8,7 @@ from core import actions, store
 from core.access import AccessDenied
 from core.config import default_campaign
 from core.ledger import SHEETS, version_tables
-from core.submissions import ACTIVE_LABEL, SUPERSEDED_LABEL, upload_history, version_label
+from core.submissions import upload_history, version_label, version_summary
 from pages import state
 from pages.common import actor, require_app, cached_uploads, data_version, db, empty_state
 
@@ -108,11 +108,7 @@ def version_section(uploads, history, version: tuple) -> None:
     upload_id = st.selectbox("版本", options, key=state.MANAGE_VERSION,
                              format_func=lambda i: version_label(records[i]))
     record = records[upload_id]
-    st.caption(" · ".join([
-        f"状态：{ACTIVE_LABEL if record['active'] else SUPERSEDED_LABEL}", f"文件：{record['file_name']}",
-        f"上传人：{record['uploader']}", f"上传时间：{record['uploaded_at']:%Y-%m-%d %H:%M}",
-        f"填报人：{record['filled_by'] or '—'}", f"联系电话：{record['phone'] or '—'}",
-        f"提醒 {record['warning_count']} 条"]))
+    st.caption(version_summary(record))
     try:
         tables = cached_screen_tables(version, upload_id)
     except store.VersionError as exc:

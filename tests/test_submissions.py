@@ -13,7 +13,9 @@ import pytest
 from core import store
 from core.submissions import (LATE, MISSING, NOT_REQUIRED, NOT_YET_DUE, ON_TIME, RESUBMITTED, cell_status,
                               date_summary, deadline, missing_towns, reminder_text, submission_matrix,
-                              submission_status, upload_history, version_label)
+                              submission_status, upload_history, version_label, version_summary)
+from core.config import default_campaign
+from core.validate import read_workbook
 from tests.reports import store_report
 
 D1031, D1120, D1130, D1215, D1231 = (dt.date(2021, 10, 31), dt.date(2021, 11, 20), dt.date(2021, 11, 30),
@@ -190,3 +192,17 @@ def test_upload_history_and_version_labels(reported):
     assert len(upload_history(uploads)) == 9
     labels = [version_label(row) for row in uploads[uploads["town"] == "昆仑镇"].to_dict("records")]
     assert labels == ["昆仑镇 · 2021-10-31 · 第2版", "昆仑镇 · 2021-10-31 · 第1版"]
+
+
+def test_version_summary_marks_details_the_workbook_did_not_give(conn):
+    from tests.test_import_refusals import valid_communities, valid_compounds
+    from tests.workbooks import info_sheet, standard
+
+    for name, info in (("无填报人.xlsx", info_sheet()), ("有填报人.xlsx", info_sheet(filled_by="张三", phone="13800000000"))):
+        parsed = read_workbook(standard(valid_compounds(), valid_communities(), info=info), name, default_campaign())
+        store.save(conn, parsed, "物业科")
+    rows = {r["file_name"]: r for r in store.uploads(conn).to_dict("records")}
+    assert version_summary(rows["无填报人.xlsx"]).split(" · ")[4:6] == ["填报人：—", "联系电话：—"]
+    assert version_summary(rows["有填报人.xlsx"]).split(" · ") == [
+        "状态：生效", "文件：有填报人.xlsx", "上传人：物业科", f"上传时间：{rows['有填报人.xlsx']['uploaded_at']:%Y-%m-%d %H:%M}",
+        "填报人：张三", "联系电话：13800000000", "提醒 0 条"]
