@@ -10,7 +10,6 @@ normalised by Arrow kernels that do what `cells.parse_text` does.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -157,6 +156,21 @@ def _may_mark(value) -> bool:
     return any(word in label for word in _MARK_WORDS)
 
 
+def _blank_below(raw, first: int):
+    """c → column c's `blank_cells` from row `first`, found for every written column in one pass of
+    the kernels (a call costs more than its work on a district's hundred rows)."""
+    count = raw.height - first
+    written = [c for c, array in enumerate(raw.columns) if array is not None]
+    flags = blank_cells(pa.chunked_array([raw.columns[c].slice(first) for c in written], pa.string()))
+    position = {c: i for i, c in enumerate(written)}
+
+    def blank_below(c: int) -> np.ndarray:
+        if c not in position:  # an empty column
+            return np.ones(count, dtype=bool)
+        return flags[position[c] * count:(position[c] + 1) * count]
+    return blank_below
+
+
 def read_body(ledger: sheets.Ledger) -> Body:
     """The ledger's data rows below its header: not blank (in the columns it reads), and not a
     total, note or repeated header row."""
@@ -165,7 +179,7 @@ def read_body(ledger: sheets.Ledger) -> Body:
         return Body(np.zeros(0, dtype=np.int64), {code: pa.array([], pa.string()) for code in ledger.columns})
     ranges = _ranges_below(raw, first)
     filled = {c: _filled(raw, c, first, ranges) for c in ledger.columns.values()}
-    blank_below = functools.cache(lambda c: blank_cells(raw.column(c).slice(first)))  # column c's, once
+    blank_below = _blank_below(raw, first)
     blank = np.ones(raw.height - first, dtype=bool)
     for c in ledger.columns.values():
         blank &= blank_below(c)  # a cell merged from above does not count
