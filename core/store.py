@@ -233,22 +233,34 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
 # share of any scan and only costs waking it: a district import's store took 12 ms on DuckDB's
 # default two threads here and 9.5 ms on one. A province's history (1.2 M rows) keeps the default.
 ROW_GROUP_ROWS = 122_880
-_ONE_THREAD: set[Path | None] = set()  # database files (None: in memory) this process set to one thread
+# Database files (None: in memory) this process has set to one DuckDB thread → their compound rows
+# then, plus those stored since (only an import adds ledger rows).
+_ONE_THREAD: dict[Path | None, int] = {}
 
 
-def _fit_threads(conn: duckdb.DuckDBPyConnection, target: Path | None, changed_only: bool = False) -> None:
+def _fit_threads(conn: duckdb.DuckDBPyConnection, target: Path | None) -> None:
     """One DuckDB thread for a database whose ledgers fit in one row group, DuckDB's default
-    beyond (SET threads holds for every connection of this process to the file). With
-    `changed_only`, the setting is sent only where it changes (after a write; connect always sends it)."""
+    beyond (SET threads holds for every connection of this process to the file)."""
     try:
         [(rows,)] = conn.execute(sql("compound_rows")).fetchall()
     except duckdb.CatalogException:  # a read-only open of a database never migrated: no ledgers yet
         rows = 0
-    one = rows <= ROW_GROUP_ROWS
-    if changed_only and one == (target in _ONE_THREAD):
-        return
-    conn.execute("SET threads = 1" if one else "RESET threads")
-    (_ONE_THREAD.add if one else _ONE_THREAD.discard)(target)
+    if rows <= ROW_GROUP_ROWS:
+        conn.execute("SET threads = 1")
+        _ONE_THREAD[target] = rows
+    else:
+        conn.execute("RESET threads")
+        _ONE_THREAD.pop(target, None)
+
+
+def _count_stored_rows(conn: duckdb.DuckDBPyConnection, stored: list[StoredReport]) -> None:
+    """After an import: a database on one thread gets DuckDB's default once its ledgers outgrow a
+    row group (counted here, so that a district's import asks the database nothing more)."""
+    target = database_file(conn)
+    if target in _ONE_THREAD:
+        _ONE_THREAD[target] += sum(s.compounds for s in stored if not s.duplicate)
+        if _ONE_THREAD[target] > ROW_GROUP_ROWS:
+            _fit_threads(conn, target)
 
 
 def _now() -> dt.datetime:
@@ -359,8 +371,6 @@ def transaction(conn: duckdb.DuckDBPyConnection):
             _record_generation(target, count)
             if _log_is_long(target):
                 checkpoint(conn)
-            if target in _ONE_THREAD:  # the write may have grown the ledgers past one row group
-                _fit_threads(conn, target, changed_only=True)
 
 
 def _warnings_json(parsed: ParsedWorkbook) -> str:
@@ -443,6 +453,7 @@ def save(conn: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, uploader: str,
         with contextlib.suppress(duckdb.Error):
             conn.unregister("incoming")
         raise
+    _count_stored_rows(conn, stored)
     return stored
 
 
