@@ -139,9 +139,9 @@ FROM computed;
 -- name: history_district
 -- The district on every report date up to $until. The report in force for a date and town is its
 -- latest active version dated on or before that date: the set-based form of reports_as_of over many
--- dates (core.history applies the same rule to the towns' own rows). Per date: how many listed towns had a report in
--- force, how many of those reports have their counts in report_counts, the reports' ids (sorted,
--- for district_companies) and the sums of their counts.
+-- dates (core.history applies the same rule to the towns' own rows). Per date: how many listed
+-- towns had a report in force, how many of those reports have their counts in report_counts, the
+-- reports' ids (sorted, for district_companies) and the sums of their counts.
 WITH days AS (
     SELECT DISTINCT report_date AS day FROM uploads WHERE active AND report_date <= $until
 ), in_force AS (
